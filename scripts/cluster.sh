@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Start and stop a private PostgreSQL 15 cluster inside the project, owned by
+# the postgres user, reachable only on a Unix socket in its own folder.
+# Source this file, then call cluster_start NAME PORT and cluster_stop NAME.
+# cluster_start exports PGHOST, PGPORT and PGUSER for psql and pg_regress.
+
+CIAM_PGBIN=/usr/lib/postgresql/15/bin
+CIAM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+cluster_dir() {
+    echo "$CIAM_ROOT/tmp/cluster-$1"
+}
+
+# Run a command as the postgres user, from a folder that user can read.
+as_postgres() {
+    (cd / && runuser -u postgres -- "$@")
+}
+
+cluster_start() {
+    local name=$1 port=$2
+    local dir
+    dir=$(cluster_dir "$name")
+
+    if ! as_postgres test -x "$CIAM_ROOT"; then
+        echo "cluster.sh: the postgres user cannot enter $CIAM_ROOT;" \
+             "clone the project under a folder that other users can traverse" >&2
+        return 1
+    fi
+    mkdir -p "$CIAM_ROOT/tmp"
+    chmod 755 "$CIAM_ROOT/tmp"
+    if [ -f "$dir/data/postmaster.pid" ]; then
+        cluster_stop "$name"
+    fi
+    rm -rf "$dir"
+    mkdir -p "$dir/socket"
+    chown -R postgres:postgres "$dir"
+    chmod 700 "$dir/socket"
+
+    as_postgres "$CIAM_PGBIN/initdb" -D "$dir/data" -U postgres -A trust \
+        --no-instructions >"$dir/initdb.log" 2>&1 || {
+        cat "$dir/initdb.log" >&2
+        return 1
+    }
+    cat >>"$dir/data/postgresql.conf" <<CONF
+listen_addresses = ''
+port = $port
+unix_socket_directories = '$dir/socket'
+unix_socket_permissions = 0700
+shared_preload_libraries = 'ciam_privacy'
+max_worker_processes = 8
+max_parallel_workers_per_gather = 2
+log_min_messages = warning
+CONF
+    as_postgres "$CIAM_PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
+        start >/dev/null || {
+        cat "$dir/server.log" >&2
+        return 1
+    }
+    export PGHOST="$dir/socket" PGPORT="$port" PGUSER=postgres
+}
+
+cluster_stop() {
+    local dir
+    dir=$(cluster_dir "$1")
+    if [ -f "$dir/data/postmaster.pid" ]; then
+        as_postgres "$CIAM_PGBIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null || true
+    fi
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Install what ciam_privacy needs on Debian 12, then build and install the
+# extension into the system's PostgreSQL 15. Run as root. Safe to run again:
+# packages already present are not fetched twice.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "setup.sh: run as root (it installs Debian packages and the extension)" >&2
+    exit 1
+fi
+
+packages=(postgresql-15 postgresql-server-dev-15 postgresql-contrib libssl-dev
+          libgmp-dev pkg-config make gcc)
+missing=()
+for package in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$package")
+    fi
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+    # The project runs its own clusters; keep Debian from creating and
+    # starting a default one on port 5432.
+    mkdir -p /etc/postgresql-common
+    if [ ! -f /etc/postgresql-common/createcluster.conf ]; then
+        echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.conf
+    fi
+    echo "setup.sh: installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+export PATH="/usr/lib/postgresql/15/bin:$PATH"
+make -C "$here" -s PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config ${CIAM_CFLAGS:+COPT="$CIAM_CFLAGS"}
+make -C "$here" -s PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config install >/dev/null
+echo "setup.sh: ciam_privacy built and installed into PostgreSQL 15"

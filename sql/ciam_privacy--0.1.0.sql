@@ -1,0 +1,170 @@
+-- complain if script is sourced in psql, rather than via CREATE EXTENSION
+\echo Use "CREATE EXTENSION ciam_privacy" to load this file. \quit
+
+-- The schema is visible to everyone so that analysts can call the
+-- aggregates and budget_status(); its tables grant nothing to PUBLIC.
+GRANT USAGE ON SCHEMA @extschema@ TO PUBLIC;
+
+------------------------------------------------------------------------
+-- Privacy budget
+------------------------------------------------------------------------
+
+-- One row per role. Epsilon is stored in units of 1e-9 so that charges add
+-- up exactly. Rows are changed only by the extension's C code, in place.
+CREATE TABLE @extschema@.budget (
+    role regrole PRIMARY KEY,
+    epsilon_limit_nanos bigint NOT NULL CHECK (epsilon_limit_nanos >= 0),
+    epsilon_spent_nanos bigint NOT NULL DEFAULT 0 CHECK (epsilon_spent_nanos >= 0)
+);
+REVOKE ALL ON @extschema@.budget FROM PUBLIC;
+COMMENT ON TABLE @extschema@.budget IS
+    'Epsilon limit and spending per analyst role, in units of 1e-9; changed in place by ciam_privacy only';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.budget', '');
+
+CREATE FUNCTION @extschema@.reject_budget_update() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog AS $$
+BEGIN
+    RAISE EXCEPTION 'rows of ciam_privacy.budget cannot be updated'
+        USING HINT = 'Use ciam_privacy.set_budget(); an UPDATE would lose concurrent charges.';
+END;
+$$;
+REVOKE ALL ON FUNCTION @extschema@.reject_budget_update() FROM PUBLIC;
+
+CREATE TRIGGER reject_update BEFORE UPDATE ON @extschema@.budget
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.reject_budget_update();
+
+CREATE FUNCTION @extschema@.set_budget(role regrole, epsilon_limit float8)
+RETURNS void
+AS 'MODULE_PATHNAME', 'set_budget'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog;
+REVOKE ALL ON FUNCTION @extschema@.set_budget(regrole, float8) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.set_budget(regrole, float8) IS
+    'Set the epsilon limit of a role; its spending is kept. Takes effect at once, even if the transaction rolls back';
+
+CREATE FUNCTION @extschema@.budget_status(
+    OUT role name,
+    OUT epsilon_limit float8,
+    OUT epsilon_spent float8,
+    OUT epsilon_remaining float8)
+RETURNS record
+AS 'MODULE_PATHNAME', 'budget_status'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION @extschema@.budget_status() IS
+    'Limit, spent and remaining epsilon of the login role (all null without a budget)';
+
+CREATE VIEW @extschema@.budgets AS
+    SELECT role,
+           epsilon_limit_nanos / 1e9 AS epsilon_limit,
+           epsilon_spent_nanos / 1e9 AS epsilon_spent,
+           greatest(epsilon_limit_nanos - epsilon_spent_nanos, 0) / 1e9 AS epsilon_remaining
+    FROM @extschema@.budget;
+REVOKE ALL ON @extschema@.budgets FROM PUBLIC;
+COMMENT ON VIEW @extschema@.budgets IS
+    'Every role''s budget in epsilon, for the data owner';
+
+------------------------------------------------------------------------
+-- dp_count
+------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.dp_count_transfn(bigint, float8)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'dp_count_transfn'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.dp_count_transfn(bigint, "any", float8)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'dp_count_transfn'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.dp_count_finalfn(bigint)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'dp_count_finalfn'
+LANGUAGE C VOLATILE PARALLEL SAFE;
+
+CREATE AGGREGATE @extschema@.dp_count(epsilon float8) (
+    SFUNC = @extschema@.dp_count_transfn,
+    STYPE = bigint,
+    INITCOND = '0',
+    FINALFUNC = @extschema@.dp_count_finalfn,
+    COMBINEFUNC = pg_catalog.int8pl,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.dp_count(float8) IS
+    'Number of rows plus discrete Laplace noise (sensitivity 1), at least 0';
+
+CREATE AGGREGATE @extschema@.dp_count(value "any", epsilon float8) (
+    SFUNC = @extschema@.dp_count_transfn,
+    STYPE = bigint,
+    INITCOND = '0',
+    FINALFUNC = @extschema@.dp_count_finalfn,
+    COMBINEFUNC = pg_catalog.int8pl,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.dp_count("any", float8) IS
+    'Number of non-null values plus discrete Laplace noise (sensitivity 1), at least 0';
+
+------------------------------------------------------------------------
+-- dp_avg
+------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.dp_avg_transfn(internal, float8, float8, float8, float8)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'dp_avg_transfn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.dp_avg_combinefn(internal, internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'dp_avg_combinefn'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.dp_avg_serialize(internal)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'dp_avg_serialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.dp_avg_deserialize(bytea, internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'dp_avg_deserialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.dp_avg_finalfn(internal)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'dp_avg_finalfn'
+LANGUAGE C VOLATILE PARALLEL SAFE;
+
+CREATE AGGREGATE @extschema@.dp_avg(value float8, lower float8, upper float8, epsilon float8) (
+    SFUNC = @extschema@.dp_avg_transfn,
+    STYPE = internal,
+    FINALFUNC = @extschema@.dp_avg_finalfn,
+    COMBINEFUNC = @extschema@.dp_avg_combinefn,
+    SERIALFUNC = @extschema@.dp_avg_serialize,
+    DESERIALFUNC = @extschema@.dp_avg_deserialize,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.dp_avg(float8, float8, float8, float8) IS
+    'Mean of values clamped to [lower, upper]: half of epsilon on a noisy sum, half on a noisy count';
+
+-- Support functions are for the aggregates only: an analyst who could call
+-- them, or build an aggregate on them, could read exact states.
+REVOKE ALL ON FUNCTION
+    @extschema@.dp_count_transfn(bigint, float8),
+    @extschema@.dp_count_transfn(bigint, "any", float8),
+    @extschema@.dp_count_finalfn(bigint),
+    @extschema@.dp_avg_transfn(internal, float8, float8, float8, float8),
+    @extschema@.dp_avg_combinefn(internal, internal),
+    @extschema@.dp_avg_serialize(internal),
+    @extschema@.dp_avg_deserialize(bytea, internal),
+    @extschema@.dp_avg_finalfn(internal)
+FROM PUBLIC;
+
+------------------------------------------------------------------------
+-- Privatized views
+------------------------------------------------------------------------
+
+CREATE FUNCTION @extschema@.publish_view(view regclass, analyst regrole)
+RETURNS void
+AS 'MODULE_PATHNAME', 'publish_view'
+LANGUAGE C VOLATILE STRICT;
+REVOKE ALL ON FUNCTION @extschema@.publish_view(regclass, regrole) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.publish_view(regclass, regrole) IS
+    'Check that a security_barrier view releases only grouping keys and DP aggregates, then grant SELECT on it to the analyst';

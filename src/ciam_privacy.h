@@ -1,0 +1,62 @@
+/*
+ * ciam_privacy.h
+ *	  Declarations shared by the differential privacy aggregates, the query
+ *	  accounting hook and the privacy budget.
+ */
+#ifndef CIAM_PRIVACY_H
+#define CIAM_PRIVACY_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "nodes/execnodes.h"
+
+/*
+ * Epsilon is handled as an integer number of nano-epsilon (1e-9) units from
+ * the moment it is validated: the noise scale and the budget charge are then
+ * the same exact rational number, and sums of charges never round.
+ */
+#define CIAM_EPSILON_SCALE		INT64CONST(1000000000)
+#define CIAM_EPSILON_MIN		1e-6
+#define CIAM_EPSILON_MAX		10.0
+#define CIAM_BUDGET_MAX			1e6
+
+/* Bounds of dp_avg may not exceed this magnitude, so upper - lower is finite */
+#define CIAM_BOUND_MAX			1e300
+
+/* Kinds of DP aggregate, told apart by their final function */
+typedef enum DpAggregateKind
+{
+	DP_AGG_NONE = 0,
+	DP_AGG_COUNT,				/* (epsilon) or (value, epsilon) */
+	DP_AGG_AVG					/* (value, lower, upper, epsilon) */
+} DpAggregateKind;
+
+/* Parameters of one DP aggregate call, validated before any row is read */
+typedef struct DpParams
+{
+	DpAggregateKind kind;
+	int64		epsilon_nanos;
+	double		lower;			/* DP_AGG_AVG only */
+	double		upper;			/* DP_AGG_AVG only */
+} DpParams;
+
+/* noise.c */
+extern int64 SampleDiscreteLaplace(uint64 numerator, uint64 denominator);
+extern int64 AddCountNoise(int64 count, int64 epsilon_nanos);
+
+/* query_charge.c */
+extern void InstallQueryChargeHooks(void);
+extern DpAggregateKind KindOfAggregate(Oid aggfnoid);
+extern const DpParams *DpBeginRelease(FunctionCallInfo fcinfo,
+									  DpAggregateKind kind);
+
+/* budget.c */
+extern void ChargeLoginRole(int64 epsilon_nanos, const char *what);
+extern double EpsilonFromNanos(int64 nanos);
+
+/* ciam_privacy.c */
+extern bool ciam_loaded_at_startup;
+extern void RequirePreload(void);
+
+#endif							/* CIAM_PRIVACY_H */

@@ -1,0 +1,580 @@
+/*
+ * query_charge.c
+ *	  Charge every DP aggregate of a query once, before any row is read.
+ *
+ * The rule
+ *	  Each DP aggregate in a query is charged its epsilon once per execution
+ *	  of its Agg node: not once per group, because the groups of one GROUP BY
+ *	  partition the rows (parallel composition), and not once per parallel
+ *	  worker, because workers only build partial states and the leader
+ *	  finalizes them. A GROUPING SETS node releases one value per set for the
+ *	  same rows, so it is charged once per set.
+ *
+ * How
+ *	  An ExecutorStart hook runs after the executor state is built and before
+ *	  any row is read. It walks the plan state tree, finds every Agg node
+ *	  whose aggregates have a ciam_privacy final function, validates their
+ *	  parameters (epsilon and bounds must be constants or query parameters,
+ *	  so they cannot vary from row to row), and charges the sum of all their
+ *	  epsilons to the login role in one atomic step. A query that does not
+ *	  fit the budget therefore fails before it computes anything, and a query
+ *	  whose GROUP BY finds no rows is charged all the same.
+ *
+ *	  Each release is recorded in a list owned by the executor state. A final
+ *	  function must find its own record (by Agg state and aggregate number)
+ *	  before it draws noise; without one, the query did not pass through the
+ *	  hook, and the final function raises an error instead of releasing an
+ *	  uncharged value.
+ *
+ * Rescans
+ *	  An Agg node below a nested loop or in a correlated subquery is run
+ *	  again for each outer row, on different rows each time, and every run
+ *	  releases fresh values. The first run is paid by the hook. The final
+ *	  function marks the record when a run releases its first value and
+ *	  registers a callback on the node's expression context; ExecReScan()
+ *	  resets that context and so fires the callback, and the next release
+ *	  charges again before any value of the new run is computed.
+ *
+ * EXPLAIN
+ *	  EXPLAIN ANALYZE prints exact row counts of the nodes below the
+ *	  aggregate, and plain EXPLAIN prints estimates taken from the table
+ *	  statistics. Both are refused for queries with DP aggregates unless the
+ *	  current user is a superuser.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "access/parallel.h"
+#include "access/transam.h"
+#include "catalog/pg_aggregate.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
+#include "common/int.h"
+#include "executor/executor.h"
+#include "executor/nodeAgg.h"
+#include "lib/ilist.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "nodes/nodeFuncs.h"
+#include "parser/parsetree.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+#include "ciam_privacy.h"
+
+extern Datum dp_count_finalfn(PG_FUNCTION_ARGS);
+extern Datum dp_avg_finalfn(PG_FUNCTION_ARGS);
+
+/* One DP aggregate of one Agg node in one executor state */
+typedef struct DpRelease
+{
+	AggState   *aggstate;
+	int			aggno;
+	DpParams	params;
+	int64		charge_nanos;	/* epsilon times the number of grouping sets */
+	int			runs;			/* runs of the Agg node that released values */
+	bool		in_run;			/* a value was released since the last rescan */
+} DpRelease;
+
+/* The releases of one executor state, linked into the active list */
+typedef struct QueryReleases
+{
+	dlist_node	node;
+	List	   *releases;		/* of DpRelease * */
+	MemoryContextCallback unlink_callback;
+} QueryReleases;
+
+/* State of the plan walk */
+typedef struct CollectContext
+{
+	EState	   *estate;
+	List	   *releases;
+} CollectContext;
+
+static dlist_head active_queries = DLIST_STATIC_INIT(active_queries);
+static ExecutorStart_hook_type prev_ExecutorStart = NULL;
+
+/* Classify an aggregate by the C function its final function points to. */
+static DpAggregateKind
+KindOfFinalFunction(PGFunction function)
+{
+	if (function == dp_count_finalfn)
+		return DP_AGG_COUNT;
+	if (function == dp_avg_finalfn)
+		return DP_AGG_AVG;
+	return DP_AGG_NONE;
+}
+
+/* Classify an aggregate function by its OID, through pg_aggregate. */
+DpAggregateKind
+KindOfAggregate(Oid aggfnoid)
+{
+	HeapTuple	tuple;
+	Oid			finalfn;
+	FmgrInfo	flinfo;
+
+	tuple = SearchSysCache1(AGGFNOID, ObjectIdGetDatum(aggfnoid));
+	if (!HeapTupleIsValid(tuple))
+		return DP_AGG_NONE;
+	finalfn = ((Form_pg_aggregate) GETSTRUCT(tuple))->aggfinalfn;
+	ReleaseSysCache(tuple);
+	if (!OidIsValid(finalfn))
+		return DP_AGG_NONE;
+	fmgr_info(finalfn, &flinfo);
+	return KindOfFinalFunction(flinfo.fn_addr);
+}
+
+/*
+ * Return whether an expression has one value for the whole execution: a
+ * constant, a query parameter, or built-in immutable functions of those
+ * (the casts a generic plan keeps around a parameter).
+ */
+static bool
+IsConstantArgument(Node *node)
+{
+	ListCell   *lc;
+
+	if (node == NULL)
+		return false;
+	switch (nodeTag(node))
+	{
+		case T_Const:
+			return true;
+		case T_Param:
+			return ((Param *) node)->paramkind == PARAM_EXTERN;
+		case T_RelabelType:
+			return IsConstantArgument((Node *) ((RelabelType *) node)->arg);
+		case T_FuncExpr:
+			{
+				FuncExpr   *func = (FuncExpr *) node;
+
+				if (func->funcid >= FirstNormalObjectId || func->funcretset ||
+					func_volatile(func->funcid) != PROVOLATILE_IMMUTABLE)
+					return false;
+				foreach(lc, func->args)
+				{
+					if (!IsConstantArgument(lfirst(lc)))
+						return false;
+				}
+				return true;
+			}
+		default:
+			return false;
+	}
+}
+
+/* Evaluate a float8 aggregate argument that must be constant for the query. */
+static double
+EvaluateParameter(Aggref *aggref, int argno, const char *name, EState *estate)
+{
+	TargetEntry *tle = list_nth_node(TargetEntry, aggref->args, argno);
+	Expr	   *expr = tle->expr;
+	char	   *aggname = get_func_name(aggref->aggfnoid);
+	Datum		value;
+	bool		isnull;
+
+	if (exprType((Node *) expr) != FLOAT8OID)
+		elog(ERROR, "%s of %s must be of type double precision", name, aggname);
+
+	if (!IsConstantArgument((Node *) expr))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s of %s must be a constant or a query parameter",
+						name, aggname),
+				 errdetail("A value that can change from row to row would make the noise depend on the data.")));
+
+	if (IsA(expr, Const))
+	{
+		value = ((Const *) expr)->constvalue;
+		isnull = ((Const *) expr)->constisnull;
+	}
+	else
+	{
+		ExprState  *state = ExecInitExprWithParams(expr, estate->es_param_list_info);
+		ExprContext *econtext = CreateStandaloneExprContext();
+
+		econtext->ecxt_param_list_info = estate->es_param_list_info;
+		value = ExecEvalExprSwitchContext(state, econtext, &isnull);
+		FreeExprContext(econtext, true);
+	}
+
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s of %s must not be null", name, aggname)));
+	return DatumGetFloat8(value);
+}
+
+/* Validate and convert the parameters of one DP aggregate call. */
+static void
+ValidateParams(DpAggregateKind kind, Aggref *aggref, EState *estate,
+			   DpParams *params)
+{
+	int			nargs = list_length(aggref->args);
+	char	   *aggname = get_func_name(aggref->aggfnoid);
+	double		epsilon;
+
+	memset(params, 0, sizeof(DpParams));
+	params->kind = kind;
+
+	epsilon = EvaluateParameter(aggref, nargs - 1, "epsilon", estate);
+	if (!isfinite(epsilon) || epsilon < CIAM_EPSILON_MIN || epsilon > CIAM_EPSILON_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("epsilon %g of %s is out of range", epsilon, aggname),
+				 errdetail("Epsilon must lie between %g and %g.",
+						   CIAM_EPSILON_MIN, CIAM_EPSILON_MAX)));
+	params->epsilon_nanos = (int64) llround(epsilon * (double) CIAM_EPSILON_SCALE);
+
+	if (kind == DP_AGG_AVG)
+	{
+		params->lower = EvaluateParameter(aggref, 1, "lower bound", estate);
+		params->upper = EvaluateParameter(aggref, 2, "upper bound", estate);
+		if (!isfinite(params->lower) || !isfinite(params->upper) ||
+			fabs(params->lower) > CIAM_BOUND_MAX || fabs(params->upper) > CIAM_BOUND_MAX)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("bounds [%g, %g] of %s are out of range",
+							params->lower, params->upper, aggname),
+					 errdetail("Bounds must be finite numbers of magnitude at most %g.",
+							   CIAM_BOUND_MAX)));
+		if (params->lower > params->upper)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("lower bound %g of %s is above its upper bound %g",
+							params->lower, aggname, params->upper)));
+	}
+}
+
+/*
+ * Find the partial aggregate that feeds a finalize aggregate, below the
+ * Gather, Sort or Append nodes that separate them. Its Aggref still has the
+ * original arguments; the finalize node's Aggref refers to the partial
+ * result instead.
+ */
+static Aggref *
+FindPartialAggref(PlanState *planstate, int aggno)
+{
+	Aggref	   *found = NULL;
+	int			i;
+
+	if (planstate == NULL)
+		return NULL;
+
+	if (IsA(planstate, AggState))
+	{
+		AggState   *aggstate = (AggState *) planstate;
+
+		if (DO_AGGSPLIT_SKIPFINAL(aggstate->aggsplit) &&
+			aggno < aggstate->numaggs)
+			return aggstate->peragg[aggno].aggref;
+		return NULL;
+	}
+
+	if (IsA(planstate, AppendState))
+	{
+		AppendState *append = (AppendState *) planstate;
+
+		for (i = 0; i < append->as_nplans && found == NULL; i++)
+			found = FindPartialAggref(append->appendplans[i], aggno);
+		return found;
+	}
+	if (IsA(planstate, MergeAppendState))
+	{
+		MergeAppendState *merge = (MergeAppendState *) planstate;
+
+		for (i = 0; i < merge->ms_nplans && found == NULL; i++)
+			found = FindPartialAggref(merge->mergeplans[i], aggno);
+		return found;
+	}
+
+	found = FindPartialAggref(outerPlanState(planstate), aggno);
+	if (found == NULL)
+		found = FindPartialAggref(innerPlanState(planstate), aggno);
+	return found;
+}
+
+/* Count the grouping sets an Agg node and its chained nodes release. */
+static int
+CountGroupingSets(Agg *agg)
+{
+	int			count = Max(list_length(agg->groupingSets), 1);
+	ListCell   *lc;
+
+	foreach(lc, agg->chain)
+	{
+		Agg		   *chained = lfirst_node(Agg, lc);
+
+		count += Max(list_length(chained->groupingSets), 1);
+	}
+	return count;
+}
+
+/* Record the DP aggregates an Agg node finalizes. */
+static void
+CollectAggReleases(AggState *aggstate, CollectContext *context)
+{
+	int			grouping_sets;
+	int			aggno;
+
+	if (DO_AGGSPLIT_SKIPFINAL(aggstate->aggsplit))
+		return;					/* a partial aggregate releases nothing */
+
+	grouping_sets = CountGroupingSets((Agg *) aggstate->ss.ps.plan);
+	for (aggno = 0; aggno < aggstate->numaggs; aggno++)
+	{
+		AggStatePerAgg peragg = &aggstate->peragg[aggno];
+		DpAggregateKind kind;
+		Aggref	   *source;
+		DpRelease  *release;
+
+		if (!OidIsValid(peragg->finalfn_oid))
+			continue;
+		kind = KindOfFinalFunction(peragg->finalfn.fn_addr);
+		if (kind == DP_AGG_NONE)
+			continue;
+
+		source = peragg->aggref;
+		if (DO_AGGSPLIT_COMBINE(aggstate->aggsplit))
+		{
+			source = FindPartialAggref(outerPlanState(aggstate), aggno);
+			if (source == NULL)
+				elog(ERROR, "could not find the partial aggregate of %s",
+					 get_func_name(peragg->aggref->aggfnoid));
+		}
+
+		release = palloc0(sizeof(DpRelease));
+		release->aggstate = aggstate;
+		release->aggno = aggno;
+		ValidateParams(kind, source, context->estate, &release->params);
+		if (pg_mul_s64_overflow(release->params.epsilon_nanos, grouping_sets,
+								&release->charge_nanos))
+			elog(ERROR, "privacy charge overflows");
+		context->releases = lappend(context->releases, release);
+	}
+}
+
+/* Reject DP aggregates used as window functions: each row would be a release. */
+static bool
+RejectDpWindowFunction(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, WindowFunc) &&
+		KindOfAggregate(((WindowFunc *) node)->winfnoid) != DP_AGG_NONE)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s cannot be used as a window function",
+						get_func_name(((WindowFunc *) node)->winfnoid)),
+				 errdetail("A window function releases one value per row.")));
+	return expression_tree_walker(node, RejectDpWindowFunction, context);
+}
+
+static bool
+CollectReleases(PlanState *planstate, CollectContext *context)
+{
+	if (planstate == NULL)
+		return false;
+	if (IsA(planstate, AggState))
+		CollectAggReleases((AggState *) planstate, context);
+	else if (IsA(planstate, WindowAggState))
+		RejectDpWindowFunction((Node *) planstate->plan->targetlist, NULL);
+	return planstate_tree_walker(planstate, CollectReleases, context);
+}
+
+/* Describe a query for the server log: the views it reads. */
+static char *
+DescribeQuery(QueryDesc *queryDesc)
+{
+	StringInfoData text;
+	ListCell   *lc;
+	bool		first = true;
+
+	initStringInfo(&text);
+	foreach(lc, queryDesc->plannedstmt->rtable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+		if (rte->rtekind != RTE_RELATION || rte->relkind != RELKIND_VIEW)
+			continue;
+		appendStringInfo(&text, "%s%s", first ? "query on view " : ", ",
+						 get_rel_name(rte->relid));
+		first = false;
+	}
+	if (first)
+		appendStringInfoString(&text, "query");
+	return text.data;
+}
+
+/*
+ * Unlink the releases of an executor state when its memory goes, on success
+ * or abort alike, so the active list never points into freed memory.
+ */
+static void
+UnlinkQueryReleases(void *arg)
+{
+	QueryReleases *query = (QueryReleases *) arg;
+
+	dlist_delete(&query->node);
+}
+
+/* Validate, charge and record the DP aggregates of a query about to run. */
+static void
+ChargeQuery(QueryDesc *queryDesc, int eflags)
+{
+	EState	   *estate = queryDesc->estate;
+	CollectContext context = {estate, NIL};
+	MemoryContext oldcontext;
+	QueryReleases *query;
+	int64		total = 0;
+	ListCell   *lc;
+
+	oldcontext = MemoryContextSwitchTo(estate->es_query_cxt);
+	CollectReleases(queryDesc->planstate, &context);
+	if (context.releases == NIL)
+	{
+		MemoryContextSwitchTo(oldcontext);
+		return;
+	}
+
+	if (((eflags & EXEC_FLAG_EXPLAIN_ONLY) || queryDesc->instrument_options) &&
+		!superuser())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("EXPLAIN is not allowed on queries that use DP aggregates"),
+				 errdetail("EXPLAIN shows row counts and estimates computed from the data without noise.")));
+
+	RequirePreload();
+
+	if (!(eflags & EXEC_FLAG_EXPLAIN_ONLY))
+	{
+		foreach(lc, context.releases)
+		{
+			DpRelease  *release = lfirst(lc);
+
+			if (pg_add_s64_overflow(total, release->charge_nanos, &total))
+				elog(ERROR, "privacy charge overflows");
+			release->runs = 0;
+		}
+		ChargeLoginRole(total, DescribeQuery(queryDesc));
+	}
+
+	query = palloc0(sizeof(QueryReleases));
+	query->releases = context.releases;
+	query->unlink_callback.func = UnlinkQueryReleases;
+	query->unlink_callback.arg = query;
+	dlist_push_head(&active_queries, &query->node);
+	MemoryContextRegisterResetCallback(estate->es_query_cxt,
+									   &query->unlink_callback);
+	MemoryContextSwitchTo(oldcontext);
+}
+
+static void
+ciam_ExecutorStart(QueryDesc *queryDesc, int eflags)
+{
+	if (prev_ExecutorStart)
+		prev_ExecutorStart(queryDesc, eflags);
+	else
+		standard_ExecutorStart(queryDesc, eflags);
+
+	/* Workers only build partial states; the leader charged the query */
+	if (!IsParallelWorker())
+		ChargeQuery(queryDesc, eflags);
+}
+
+void
+InstallQueryChargeHooks(void)
+{
+	prev_ExecutorStart = ExecutorStart_hook;
+	ExecutorStart_hook = ciam_ExecutorStart;
+}
+
+/* Find the release record of an aggregate in the running queries. */
+static DpRelease *
+FindRelease(AggState *aggstate, int aggno)
+{
+	dlist_iter	iter;
+	ListCell   *lc;
+
+	dlist_foreach(iter, &active_queries)
+	{
+		QueryReleases *query = dlist_container(QueryReleases, node, iter.cur);
+
+		foreach(lc, query->releases)
+		{
+			DpRelease  *release = lfirst(lc);
+
+			if (release->aggstate == aggstate && release->aggno == aggno)
+				return release;
+		}
+	}
+	return NULL;
+}
+
+/* Mark the end of a run of an Agg node: the next release is a new run. */
+static void
+EndRun(Datum arg)
+{
+	DpRelease  *release = (DpRelease *) DatumGetPointer(arg);
+
+	release->in_run = false;
+}
+
+/*
+ * Begin a release from a DP final function: check that the query was
+ * charged, charge again if this is a new run of a rescanned node, and return
+ * the validated parameters. Raises an error rather than release a value that
+ * was not charged.
+ */
+const DpParams *
+DpBeginRelease(FunctionCallInfo fcinfo, DpAggregateKind kind)
+{
+	DpRelease  *release = (DpRelease *) fcinfo->flinfo->fn_extra;
+	int			context = AggCheckCallContext(fcinfo, NULL);
+
+	if (context == AGG_CONTEXT_WINDOW)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("DP aggregates cannot be used as window functions")));
+	if (context != AGG_CONTEXT_AGGREGATE || !IsA(fcinfo->context, AggState))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("DP final functions can only be called by their aggregate")));
+
+	if (release == NULL)
+	{
+		AggState   *aggstate = (AggState *) fcinfo->context;
+		Aggref	   *aggref = AggGetAggref(fcinfo);
+
+		RequirePreload();
+		if (IsParallelWorker())
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("DP aggregates cannot be finalized in a parallel worker"),
+					 errhint("Set max_parallel_workers_per_gather to 0 for this query.")));
+		release = FindRelease(aggstate, aggref->aggno);
+		if (release == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("this DP aggregate was not charged when its query started"),
+					 errhint("Load ciam_privacy through shared_preload_libraries.")));
+		fcinfo->flinfo->fn_extra = release;
+	}
+	if (release->params.kind != kind)
+		elog(ERROR, "DP aggregate kind mismatch");
+
+	if (!release->in_run)
+	{
+		if (release->runs > 0)
+			ChargeLoginRole(release->charge_nanos,
+							"re-execution of a DP aggregate in one query");
+		release->runs++;
+		release->in_run = true;
+		RegisterExprContextCallback(release->aggstate->ss.ps.ps_ExprContext,
+									EndRun, PointerGetDatum(release));
+	}
+	return &release->params;
+}
