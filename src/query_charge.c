@@ -29,11 +29,13 @@
  * Rescans
  *	  An Agg node below a nested loop or in a correlated subquery is run
  *	  again for each outer row, on different rows each time, and every run
- *	  releases fresh values. The first run is paid by the hook. The final
- *	  function marks the record when a run releases its first value and
- *	  registers a callback on the node's expression context; ExecReScan()
- *	  resets that context and so fires the callback, and the next release
- *	  charges again before any value of the new run is computed.
+ *	  releases fresh values. The first run is paid by the hook; each later run
+ *	  is charged when it releases its first value. To see a new run start,
+ *	  the hook wraps the node's ExecProcNode and the final function registers
+ *	  a callback on the node's expression context. ExecReScan() resets that
+ *	  context from outside the node, which ends the run. The node also resets
+ *	  it itself between groups of a sorted aggregation, but from inside its
+ *	  ExecProcNode, and such a reset does not end the run.
  *
  * EXPLAIN
  *	  EXPLAIN ANALYZE prints exact row counts of the nodes below the
@@ -68,21 +70,31 @@
 extern Datum dp_count_finalfn(PG_FUNCTION_ARGS);
 extern Datum dp_avg_finalfn(PG_FUNCTION_ARGS);
 
+/* The runs of one Agg node that finalizes DP aggregates */
+typedef struct DpAggRun
+{
+	AggState   *aggstate;
+	ExecProcNodeMtd exec_original;	/* the node's own ExecProcNode */
+	int64		charge_nanos;	/* what one run of the node costs */
+	int			runs;			/* runs that released values */
+	bool		in_run;			/* a value was released since the last rescan */
+	bool		executing;		/* inside the node's ExecProcNode */
+	bool		callback_registered;
+} DpAggRun;
+
 /* One DP aggregate of one Agg node in one executor state */
 typedef struct DpRelease
 {
-	AggState   *aggstate;
+	DpAggRun   *run;
 	int			aggno;
 	DpParams	params;
-	int64		charge_nanos;	/* epsilon times the number of grouping sets */
-	int			runs;			/* runs of the Agg node that released values */
-	bool		in_run;			/* a value was released since the last rescan */
 } DpRelease;
 
 /* The releases of one executor state, linked into the active list */
 typedef struct QueryReleases
 {
 	dlist_node	node;
+	List	   *runs;			/* of DpAggRun * */
 	List	   *releases;		/* of DpRelease * */
 	MemoryContextCallback unlink_callback;
 } QueryReleases;
@@ -91,11 +103,14 @@ typedef struct QueryReleases
 typedef struct CollectContext
 {
 	EState	   *estate;
+	List	   *runs;
 	List	   *releases;
 } CollectContext;
 
 static dlist_head active_queries = DLIST_STATIC_INIT(active_queries);
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
+
+static TupleTableSlot *ExecDpAgg(PlanState *planstate);
 
 /* Classify an aggregate by the C function its final function points to. */
 static DpAggregateKind
@@ -319,6 +334,7 @@ CollectAggReleases(AggState *aggstate, CollectContext *context)
 {
 	int			grouping_sets;
 	int			aggno;
+	DpAggRun   *run = NULL;
 
 	if (DO_AGGSPLIT_SKIPFINAL(aggstate->aggsplit))
 		return;					/* a partial aggregate releases nothing */
@@ -330,6 +346,7 @@ CollectAggReleases(AggState *aggstate, CollectContext *context)
 		DpAggregateKind kind;
 		Aggref	   *source;
 		DpRelease  *release;
+		int64		charge;
 
 		if (!OidIsValid(peragg->finalfn_oid))
 			continue;
@@ -346,12 +363,19 @@ CollectAggReleases(AggState *aggstate, CollectContext *context)
 					 get_func_name(peragg->aggref->aggfnoid));
 		}
 
+		if (run == NULL)
+		{
+			run = palloc0(sizeof(DpAggRun));
+			run->aggstate = aggstate;
+			context->runs = lappend(context->runs, run);
+		}
 		release = palloc0(sizeof(DpRelease));
-		release->aggstate = aggstate;
+		release->run = run;
 		release->aggno = aggno;
 		ValidateParams(kind, source, context->estate, &release->params);
 		if (pg_mul_s64_overflow(release->params.epsilon_nanos, grouping_sets,
-								&release->charge_nanos))
+								&charge) ||
+			pg_add_s64_overflow(run->charge_nanos, charge, &run->charge_nanos))
 			elog(ERROR, "privacy charge overflows");
 		context->releases = lappend(context->releases, release);
 	}
@@ -426,7 +450,7 @@ static void
 ChargeQuery(QueryDesc *queryDesc, int eflags)
 {
 	EState	   *estate = queryDesc->estate;
-	CollectContext context = {estate, NIL};
+	CollectContext context = {estate, NIL, NIL};
 	MemoryContext oldcontext;
 	QueryReleases *query;
 	int64		total = 0;
@@ -451,18 +475,29 @@ ChargeQuery(QueryDesc *queryDesc, int eflags)
 
 	if (!(eflags & EXEC_FLAG_EXPLAIN_ONLY))
 	{
-		foreach(lc, context.releases)
+		foreach(lc, context.runs)
 		{
-			DpRelease  *release = lfirst(lc);
+			DpAggRun   *run = lfirst(lc);
 
-			if (pg_add_s64_overflow(total, release->charge_nanos, &total))
+			if (pg_add_s64_overflow(total, run->charge_nanos, &total))
 				elog(ERROR, "privacy charge overflows");
-			release->runs = 0;
 		}
+		elog(DEBUG1, "ciam_privacy: charging %d DP aggregates, epsilon %.9g",
+			 list_length(context.releases), EpsilonFromNanos(total));
 		ChargeLoginRole(total, DescribeQuery(queryDesc));
 	}
 
+	/* Watch each node's runs from now on */
+	foreach(lc, context.runs)
+	{
+		DpAggRun   *run = lfirst(lc);
+
+		run->exec_original = run->aggstate->ss.ps.ExecProcNodeReal;
+		ExecSetExecProcNode(&run->aggstate->ss.ps, ExecDpAgg);
+	}
+
 	query = palloc0(sizeof(QueryReleases));
+	query->runs = context.runs;
 	query->releases = context.releases;
 	query->unlink_callback.func = UnlinkQueryReleases;
 	query->unlink_callback.arg = query;
@@ -480,7 +515,7 @@ ciam_ExecutorStart(QueryDesc *queryDesc, int eflags)
 	else
 		standard_ExecutorStart(queryDesc, eflags);
 
-	/* Workers only build partial states; the leader charged the query */
+	/* Workers only build partial states; the leader charges the query */
 	if (!IsParallelWorker())
 		ChargeQuery(queryDesc, eflags);
 }
@@ -490,6 +525,28 @@ InstallQueryChargeHooks(void)
 {
 	prev_ExecutorStart = ExecutorStart_hook;
 	ExecutorStart_hook = ciam_ExecutorStart;
+}
+
+/* Find the run record of an Agg node in the running queries. */
+static DpAggRun *
+FindRun(PlanState *planstate)
+{
+	dlist_iter	iter;
+	ListCell   *lc;
+
+	dlist_foreach(iter, &active_queries)
+	{
+		QueryReleases *query = dlist_container(QueryReleases, node, iter.cur);
+
+		foreach(lc, query->runs)
+		{
+			DpAggRun   *run = lfirst(lc);
+
+			if (&run->aggstate->ss.ps == planstate)
+				return run;
+		}
+	}
+	return NULL;
 }
 
 /* Find the release record of an aggregate in the running queries. */
@@ -507,20 +564,40 @@ FindRelease(AggState *aggstate, int aggno)
 		{
 			DpRelease  *release = lfirst(lc);
 
-			if (release->aggstate == aggstate && release->aggno == aggno)
+			if (release->run->aggstate == aggstate && release->aggno == aggno)
 				return release;
 		}
 	}
 	return NULL;
 }
 
-/* Mark the end of a run of an Agg node: the next release is a new run. */
+/* Run the Agg node's own ExecProcNode, noting that the node is executing. */
+static TupleTableSlot *
+ExecDpAgg(PlanState *planstate)
+{
+	DpAggRun   *run = FindRun(planstate);
+	TupleTableSlot *slot;
+
+	if (run == NULL)
+		elog(ERROR, "DP aggregate node is not registered");
+	run->executing = true;
+	slot = run->exec_original(planstate);
+	run->executing = false;
+	return slot;
+}
+
+/*
+ * Note a reset of the node's expression context. From outside the node it
+ * is a rescan (or the end of the query), and the run is over.
+ */
 static void
 EndRun(Datum arg)
 {
-	DpRelease  *release = (DpRelease *) DatumGetPointer(arg);
+	DpAggRun   *run = (DpAggRun *) DatumGetPointer(arg);
 
-	release->in_run = false;
+	run->callback_registered = false;
+	if (!run->executing)
+		run->in_run = false;
 }
 
 /*
@@ -533,6 +610,7 @@ const DpParams *
 DpBeginRelease(FunctionCallInfo fcinfo, DpAggregateKind kind)
 {
 	DpRelease  *release = (DpRelease *) fcinfo->flinfo->fn_extra;
+	DpAggRun   *run;
 	int			context = AggCheckCallContext(fcinfo, NULL);
 
 	if (context == AGG_CONTEXT_WINDOW)
@@ -566,15 +644,24 @@ DpBeginRelease(FunctionCallInfo fcinfo, DpAggregateKind kind)
 	if (release->params.kind != kind)
 		elog(ERROR, "DP aggregate kind mismatch");
 
-	if (!release->in_run)
+	run = release->run;
+	if (!run->in_run)
 	{
-		if (release->runs > 0)
-			ChargeLoginRole(release->charge_nanos,
+		if (run->runs > 0)
+		{
+			elog(DEBUG1, "ciam_privacy: charging run %d of a rescanned DP aggregate",
+				 run->runs + 1);
+			ChargeLoginRole(run->charge_nanos,
 							"re-execution of a DP aggregate in one query");
-		release->runs++;
-		release->in_run = true;
-		RegisterExprContextCallback(release->aggstate->ss.ps.ps_ExprContext,
-									EndRun, PointerGetDatum(release));
+		}
+		run->runs++;
+		run->in_run = true;
+	}
+	if (!run->callback_registered)
+	{
+		RegisterExprContextCallback(run->aggstate->ss.ps.ps_ExprContext,
+									EndRun, PointerGetDatum(run));
+		run->callback_registered = true;
 	}
 	return &release->params;
 }
