@@ -2,7 +2,8 @@
 # Start and stop a private PostgreSQL 15 cluster inside the project, owned by
 # the postgres user, reachable only on a Unix socket in its own folder.
 # Source this file, then call cluster_start NAME PORT and cluster_stop NAME.
-# cluster_start exports PGHOST, PGPORT and PGUSER for psql and pg_regress.
+# cluster_start exports PGHOST, PGPORT and PGUSER for psql and pg_regress,
+# and CIAM_PGDATA, the data directory, for tests that restart the server.
 
 CIAM_PGBIN=/usr/lib/postgresql/15/bin
 CIAM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -37,7 +38,7 @@ cluster_start() {
     chmod 700 "$dir/socket"
 
     as_postgres "$CIAM_PGBIN/initdb" -D "$dir/data" -U postgres -A trust \
-        --no-instructions >"$dir/initdb.log" 2>&1 || {
+        --locale=C.UTF-8 --encoding=UTF8 --no-instructions >"$dir/initdb.log" 2>&1 || {
         cat "$dir/initdb.log" >&2
         return 1
     }
@@ -56,7 +57,7 @@ CONF
         cat "$dir/server.log" >&2
         return 1
     }
-    export PGHOST="$dir/socket" PGPORT="$port" PGUSER=postgres
+    export PGHOST="$dir/socket" PGPORT="$port" PGUSER=postgres CIAM_PGDATA="$dir/data"
 }
 
 cluster_stop() {

@@ -54,9 +54,9 @@ COMMENT ON FUNCTION @extschema@.budget_status() IS
 
 CREATE VIEW @extschema@.budgets AS
     SELECT role,
-           epsilon_limit_nanos / 1e9 AS epsilon_limit,
-           epsilon_spent_nanos / 1e9 AS epsilon_spent,
-           greatest(epsilon_limit_nanos - epsilon_spent_nanos, 0) / 1e9 AS epsilon_remaining
+           epsilon_limit_nanos / 1e9::float8 AS epsilon_limit,
+           epsilon_spent_nanos / 1e9::float8 AS epsilon_spent,
+           greatest(epsilon_limit_nanos - epsilon_spent_nanos, 0) / 1e9::float8 AS epsilon_remaining
     FROM @extschema@.budget;
 REVOKE ALL ON @extschema@.budgets FROM PUBLIC;
 COMMENT ON VIEW @extschema@.budgets IS

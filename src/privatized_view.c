@@ -8,18 +8,23 @@
  * keeps the planner from pushing an analyst's leaky function below the
  * aggregate, where it would see every row. The view runs with its owner's
  * privileges, so the analyst needs, and must have, no privilege on the
- * tables beneath it; publish_view() refuses to grant a view to a role that
- * can already read one of them.
+ * tables of personal data beneath it; publish_view() refuses to grant a
+ * view to a role that can already read one of them.
  *
- * NOTE: the grouping keys are released as they are. Group only by columns
- * whose values are public (for example a list of countries joined to the
- * data), since the existence of a group reveals that some row has that key.
+ * Grouping keys are released as they are, and a group that exists only
+ * when some row has its key would reveal that row. So the keys must be
+ * public: they must come from tables the analyst may read (a list of
+ * countries, say), from generate_series() or from VALUES, and every key must
+ * reach the output whatever the data holds. The view must therefore start
+ * from the key lists and LEFT JOIN the data to them, and its WHERE clause
+ * may filter the keys but not the data.
  */
 #include "postgres.h"
 
 #include "access/table.h"
-#include "miscadmin.h"
 #include "catalog/pg_class.h"
+#include "miscadmin.h"
+#include "parser/parsetree.h"
 #include "executor/spi.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
@@ -92,9 +97,187 @@ CheckOutputExpression(Node *node, OutputCheck *check)
 	return expression_tree_walker(node, CheckOutputExpression, check);
 }
 
-/* Reject the view if the analyst can read any relation it reads. */
+/* Return whether the analyst can read a relation, or any of its columns. */
 static bool
-CheckBaseRelations(Node *node, Oid analyst)
+AnalystCanRead(Oid relid, Oid analyst)
+{
+	return pg_class_aclcheck(relid, analyst, ACL_SELECT) == ACLCHECK_OK ||
+		pg_attribute_aclcheck_all(relid, analyst, ACL_SELECT,
+								  ACLMASK_ANY) == ACLCHECK_OK;
+}
+
+/*
+ * Return whether a range table entry holds only public values: a relation
+ * the analyst may read, or a function or VALUES list of constants.
+ */
+static bool
+IsPublicSource(RangeTblEntry *rte, Oid analyst)
+{
+	switch (rte->rtekind)
+	{
+		case RTE_RELATION:
+			return AnalystCanRead(rte->relid, analyst);
+		case RTE_FUNCTION:
+			return !contain_var_clause((Node *) rte->functions);
+		case RTE_VALUES:
+			return !contain_var_clause((Node *) rte->values_lists);
+		default:
+			return false;
+	}
+}
+
+/* Return whether every range table entry below a join tree node is public. */
+static bool
+IsPublicJoinTree(Node *node, Query *query, Oid analyst)
+{
+	ListCell   *lc;
+
+	if (IsA(node, RangeTblRef))
+		return IsPublicSource(rt_fetch(((RangeTblRef *) node)->rtindex,
+									   query->rtable), analyst);
+	if (IsA(node, JoinExpr))
+	{
+		JoinExpr   *join = (JoinExpr *) node;
+
+		return IsPublicJoinTree(join->larg, query, analyst) &&
+			IsPublicJoinTree(join->rarg, query, analyst);
+	}
+	if (IsA(node, FromExpr))
+	{
+		foreach(lc, ((FromExpr *) node)->fromlist)
+		{
+			if (!IsPublicJoinTree(lfirst(lc), query, analyst))
+				return false;
+		}
+		return true;
+	}
+	return false;
+}
+
+/* Collect the range table indexes of the relations a grouping key reads. */
+static bool
+CollectKeySources(Node *node, void *context)
+{
+	void	  **args = (void **) context;
+	Query	   *query = (Query *) args[0];
+	Bitmapset **sources = (Bitmapset **) args[1];
+
+	if (node == NULL)
+		return false;
+	if (IsA(node, Var))
+	{
+		Var		   *var = (Var *) node;
+		RangeTblEntry *rte = rt_fetch(var->varno, query->rtable);
+
+		if (rte->rtekind == RTE_JOIN && var->varattno > 0)
+			return CollectKeySources(list_nth(rte->joinaliasvars,
+											  var->varattno - 1), context);
+		*sources = bms_add_member(*sources, var->varno);
+		return false;
+	}
+	return expression_tree_walker(node, CollectKeySources, context);
+}
+
+/*
+ * Check that the grouping keys come from public sources on the preserved
+ * side of every outer join, so that each key reaches the output whatever
+ * the data holds. Returns the public relations the keys read.
+ */
+static List *
+CheckPublicKeys(Query *query, Oid analyst)
+{
+	Bitmapset  *sources = NULL;
+	void	   *args[2] = {query, &sources};
+	List	   *key_relations = NIL;
+	Node	   *node;
+	ListCell   *lc;
+	int			rtindex = -1;
+
+	foreach(lc, query->groupClause)
+	{
+		TargetEntry *tle = get_sortgroupclause_tle(lfirst_node(SortGroupClause, lc),
+												   query->targetList);
+
+		CollectKeySources((Node *) tle->expr, args);
+	}
+	if (query->groupClause == NIL)
+		return NIL;
+
+	while ((rtindex = bms_next_member(sources, rtindex)) >= 0)
+	{
+		RangeTblEntry *rte = rt_fetch(rtindex, query->rtable);
+
+		if (!IsPublicSource(rte, analyst))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+					 errmsg("a grouping key of the view comes from \"%s\", which is not a public list of keys",
+							rte->rtekind == RTE_RELATION ? get_rel_name(rte->relid) :
+							(rte->eref ? rte->eref->aliasname : "?")),
+					 errdetail("A group that exists only when some row has its key reveals that row."),
+					 errhint("Group by a table of public keys that the analyst may read, or by generate_series() or VALUES, and LEFT JOIN the data to it.")));
+		if (rte->rtekind == RTE_RELATION)
+			key_relations = lappend_oid(key_relations, rte->relid);
+	}
+
+	/* The data may filter no key: only keys may appear in WHERE */
+	if (query->jointree->quals != NULL)
+	{
+		Bitmapset  *filtered = NULL;
+		void	   *where_args[2] = {query, &filtered};
+
+		CollectKeySources(query->jointree->quals, where_args);
+		rtindex = -1;
+		while ((rtindex = bms_next_member(filtered, rtindex)) >= 0)
+		{
+			if (!IsPublicSource(rt_fetch(rtindex, query->rtable), analyst))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+						 errmsg("the WHERE clause of the view filters the data, which can remove keys"),
+						 errhint("Move the condition into the ON clause of the LEFT JOIN, or into a subquery of the data.")));
+		}
+	}
+
+	/* Walk down from the top: the keys must stay on the preserved side */
+	if (list_length(query->jointree->fromlist) != 1)
+	{
+		if (!IsPublicJoinTree((Node *) query->jointree, query, analyst))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+					 errmsg("the view joins its keys to the data with an inner join, which can remove keys"),
+					 errhint("LEFT JOIN the data to the list of keys.")));
+		return key_relations;
+	}
+	node = linitial(query->jointree->fromlist);
+	while (!IsPublicJoinTree(node, query, analyst))
+	{
+		JoinExpr   *join = IsA(node, JoinExpr) ? (JoinExpr *) node : NULL;
+
+		if (join != NULL && join->jointype == JOIN_LEFT)
+			node = join->larg;
+		else if (join != NULL && join->jointype == JOIN_RIGHT)
+			node = join->rarg;
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+					 errmsg("the view joins its keys to the data with an inner join, which can remove keys"),
+					 errhint("LEFT JOIN the data to the list of keys.")));
+	}
+	return key_relations;
+}
+
+typedef struct BaseRelationCheck
+{
+	Oid			analyst;
+	Oid			view;
+	List	   *key_relations;
+} BaseRelationCheck;
+
+/*
+ * Reject the view if the analyst can read a relation of personal data that
+ * it reads, that is any relation but the view itself and its key lists.
+ */
+static bool
+CheckBaseRelations(Node *node, BaseRelationCheck *check)
 {
 	if (node == NULL)
 		return false;
@@ -102,24 +285,21 @@ CheckBaseRelations(Node *node, Oid analyst)
 	{
 		RangeTblEntry *rte = (RangeTblEntry *) node;
 
-		if (rte->rtekind == RTE_RELATION &&
-			(pg_class_aclcheck(rte->relid, analyst, ACL_SELECT) == ACLCHECK_OK ||
-			 pg_attribute_aclcheck_all(rte->relid, analyst, ACL_SELECT,
-									   ACLMASK_ANY) == ACLCHECK_OK))
+		if (rte->rtekind == RTE_RELATION && rte->relid != check->view &&
+			!list_member_oid(check->key_relations, rte->relid) &&
+			AnalystCanRead(rte->relid, check->analyst))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_GRANT_OPERATION),
 					 errmsg("role \"%s\" can read \"%s\", which the view reads",
-							GetUserNameFromId(analyst, false),
+							GetUserNameFromId(check->analyst, false),
 							get_rel_name(rte->relid)),
 					 errhint("Revoke that privilege (from PUBLIC too) before publishing the view.")));
 		return false;
 	}
 	if (IsA(node, Query))
 		return query_tree_walker((Query *) node, CheckBaseRelations,
-								 (void *) (uintptr_t) analyst,
-								 QTW_EXAMINE_RTES_BEFORE);
-	return expression_tree_walker(node, CheckBaseRelations,
-								  (void *) (uintptr_t) analyst);
+								 (void *) check, QTW_EXAMINE_RTES_BEFORE);
+	return expression_tree_walker(node, CheckBaseRelations, (void *) check);
 }
 
 /* Check that a view releases only grouping keys and DP aggregates. */
@@ -181,6 +361,7 @@ publish_view(PG_FUNCTION_ARGS)
 	Oid			analyst = PG_GETARG_OID(1);
 	Relation	view;
 	char	   *grant;
+	BaseRelationCheck check;
 
 	view = table_open(viewid, AccessShareLock);
 	if (view->rd_rel->relkind != RELKIND_VIEW)
@@ -188,7 +369,10 @@ publish_view(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("\"%s\" is not a view", RelationGetRelationName(view))));
 	CheckPrivatizedView(view);
-	CheckBaseRelations((Node *) get_view_query(view), analyst);
+	check.analyst = analyst;
+	check.view = viewid;
+	check.key_relations = CheckPublicKeys(get_view_query(view), analyst);
+	CheckBaseRelations((Node *) get_view_query(view), &check);
 
 	grant = psprintf("GRANT SELECT ON %s TO %s",
 					 quote_qualified_identifier(get_namespace_name(RelationGetNamespace(view)),
