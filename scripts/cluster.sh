@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Start and stop a private PostgreSQL 15 cluster inside the project, owned by
 # the postgres user, reachable only on a Unix socket in its own folder.
-# Source this file, then call cluster_start NAME PORT and cluster_stop NAME.
+# Source this file, then call cluster_start NAME PORT [PRELOAD] and
+# cluster_stop NAME. PRELOAD is the shared_preload_libraries value, by
+# default ciam_privacy.
 # cluster_start exports PGHOST, PGPORT and PGUSER for psql and pg_regress,
 # and CIAM_PGDATA, the data directory, for tests that restart the server.
 
@@ -18,7 +20,7 @@ as_postgres() {
 }
 
 cluster_start() {
-    local name=$1 port=$2
+    local name=$1 port=$2 preload=${3-ciam_privacy}
     local dir
     dir=$(cluster_dir "$name")
 
@@ -47,7 +49,7 @@ listen_addresses = ''
 port = $port
 unix_socket_directories = '$dir/socket'
 unix_socket_permissions = 0700
-shared_preload_libraries = 'ciam_privacy'
+shared_preload_libraries = '$preload'
 max_worker_processes = 8
 max_parallel_workers_per_gather = 2
 log_min_messages = warning
