@@ -19,10 +19,10 @@
  *	  it, and the exclusive buffer lock makes read-check-write atomic across
  *	  sessions. Replicas and crash recovery replay the record like any other.
  *
- *	  The alternatives considered: a sequence has one counter per object and
- *	  no limit check; shared memory backed by a file needs its own fsync
- *	  protocol and crash recovery, where WAL already gives both with group
- *	  commit; a transactional UPDATE is exactly what ROLLBACK undoes.
+ *	  Three alternatives were rejected. A sequence has one counter per object
+ *	  and no limit check. Shared memory backed by a file needs its own fsync
+ *	  protocol and crash recovery, which WAL already provides, with group
+ *	  commit. A transactional UPDATE is exactly what ROLLBACK undoes.
  *
  *	  This file writes the WAL record itself instead of calling
  *	  heap_inplace_update(), because that function refuses to run in
@@ -353,7 +353,7 @@ PG_FUNCTION_INFO_V1(budget_status);
 
 /*
  * budget_status() returns the login role's limit, spent and remaining
- * epsilon, or no row if the role has no budget. It reads the table directly,
+ * epsilon, or a row of nulls if the role has no budget. It reads the table directly,
  * so analysts need no privilege on it and see no other role's row.
  */
 Datum

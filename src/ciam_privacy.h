@@ -24,7 +24,7 @@
 /* Bounds of dp_avg may not exceed this magnitude, so upper - lower is finite */
 #define CIAM_BOUND_MAX			1e300
 
-/* Kinds of DP aggregate, told apart by their final function */
+/* Kinds of DP aggregate, distinguished by their final function */
 typedef enum DpAggregateKind
 {
 	DP_AGG_NONE = 0,

@@ -169,8 +169,8 @@ PG_FUNCTION_INFO_V1(dp_avg_serialize);
 
 /*
  * dp_avg_serialize(internal) returns bytea. It runs only in a partial
- * aggregate, so nobody can make it the final function of an aggregate of
- * their own and read the exact sum.
+ * aggregate, so no role can make it the final function of an aggregate of
+ * its own and read the exact sum.
  */
 Datum
 dp_avg_serialize(PG_FUNCTION_ARGS)

@@ -35,9 +35,9 @@
  * Randomness
  *	  Every random bit comes from pg_strong_random(), which is OpenSSL's
  *	  RAND_bytes() in Debian's build. Bytes are read in blocks into a buffer
- *	  owned by this process; a byte is zeroed once used, and the buffer is
- *	  discarded if the process id changes, so a forked child never reuses
- *	  bytes of its parent.
+ *	  owned by this process, and each byte is zeroed once used. The buffer
+ *	  is discarded when the process id changes, so a forked child never
+ *	  reuses bytes of its parent.
  *
  * NOTE: the sampler's running time depends on the noise drawn (never on the
  * data); a precise timer could learn something about the noise magnitude.
@@ -51,7 +51,7 @@
 
 #define RANDOM_BUFFER_SIZE 512
 
-/* Draws beyond this magnitude are rejected; the probability is below e^-1000 */
+/* Draws beyond this magnitude are redrawn, which happens with probability below e^-1000 */
 #define NOISE_MAGNITUDE_MAX (PG_INT64_MAX / 4)
 
 typedef unsigned __int128 uint128_t;

@@ -7,9 +7,9 @@
  * either grouping keys or expressions over DP aggregates only. The barrier
  * keeps the planner from pushing an analyst's leaky function below the
  * aggregate, where it would see every row. The view runs with its owner's
- * privileges, so the analyst needs, and must have, no privilege on the
- * tables of personal data beneath it; publish_view() refuses to grant a
- * view to a role that can already read one of them.
+ * privileges, so the analyst needs no privilege on the tables of personal
+ * data beneath it, and must have none: publish_view() rejects a grant to a
+ * role that can already read one of them.
  *
  * Grouping keys are released as they are, and a group that exists only
  * when some row has its key would reveal that row. So the keys must be

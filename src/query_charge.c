@@ -4,10 +4,10 @@
  *
  * The rule
  *	  Each DP aggregate in a query is charged its epsilon once per execution
- *	  of its Agg node: not once per group, because the groups of one GROUP BY
- *	  partition the rows (parallel composition), and not once per parallel
- *	  worker, because workers only build partial states and the leader
- *	  finalizes them. A GROUPING SETS node releases one value per set for the
+ *	  of its Agg node. It is not charged once per group, because the groups
+ *	  of one GROUP BY partition the rows (parallel composition). Nor is it
+ *	  charged once per parallel worker, because workers only build partial
+ *	  states and the leader finalizes them. A GROUPING SETS node releases one value per set for the
  *	  same rows, so it is charged once per set.
  *
  * How
