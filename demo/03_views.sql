@@ -1,0 +1,81 @@
+-- Privatized views: the only objects the analyst can query.
+--
+-- Each view is a security_barrier view that groups by public key lists
+-- from the reference schema and LEFT JOINs the data onto them, so every key
+-- has a row whether or not the data contains it. The DP aggregates count a
+-- column of the data side, which is NULL on keys without data, so such a
+-- key gets a count of 0 plus noise. ciam_privacy.publish_view() checks
+-- this shape: the key lists must be tables the analyst can read, joined at
+-- the top level of the view on the preserved side of the LEFT JOIN.
+--
+-- Privacy unit: one customer row or one web request. Each query on a view
+-- is charged the sum of the epsilons written in it, once for all its
+-- groups, because the groups are disjoint.
+
+CREATE SCHEMA analytics;
+
+-- Epsilon 0.5: noise of scale 1 / 0.5 = 2 on each count.
+CREATE VIEW analytics.customers_by_country_sex WITH (security_barrier) AS
+SELECT k.country,
+       s.sex,
+       ciam_privacy.dp_count(c.customer_id, 0.5) AS customers
+FROM reference.countries AS k
+CROSS JOIN reference.sexes AS s
+LEFT JOIN crm.customers AS c
+       ON c.native_country = k.country AND c.sex = s.sex
+GROUP BY k.country, s.sex;
+
+-- Epsilon 0.2 + 0.4 + 0.4 = 1.0. dp_avg clamps age to 17..90 years and
+-- hours per week to 1..99. The bounds must not come from the data: the
+-- lower ones follow the selection stated in adult.names (AAGE > 16 and
+-- HRSWK > 0), and the upper ones are the owner's choice.
+CREATE VIEW analytics.education_profile WITH (security_barrier) AS
+SELECT k.education,
+       ciam_privacy.dp_count(c.customer_id, 0.2) AS customers,
+       round(ciam_privacy.dp_avg(c.age, 17, 90, 0.4)::numeric, 1) AS mean_age,
+       round(ciam_privacy.dp_avg(c.hours_per_week, 1, 99, 0.4)::numeric, 1)
+           AS mean_hours_per_week
+FROM reference.education_levels AS k
+LEFT JOIN crm.customers AS c ON c.education = k.education
+GROUP BY k.education;
+
+-- Epsilon 0.2. Days are UTC days, as in the log.
+CREATE VIEW analytics.requests_per_day WITH (security_barrier) AS
+SELECT k.day,
+       ciam_privacy.dp_count(r.request_id, 0.2) AS requests
+FROM reference.log_days AS k
+LEFT JOIN crm.web_requests AS r
+       ON (r.requested_at AT TIME ZONE 'UTC')::date = k.day
+GROUP BY k.day;
+
+-- Epsilon 0.2. Adding or removing one request changes the number of
+-- distinct client addresses of a day by at most 1, so the sensitivity is 1.
+CREATE VIEW analytics.visitors_per_day WITH (security_barrier) AS
+SELECT k.day,
+       ciam_privacy.dp_count(DISTINCT r.client_ip, 0.2) AS visitors
+FROM reference.log_days AS k
+LEFT JOIN crm.web_requests AS r
+       ON (r.requested_at AT TIME ZONE 'UTC')::date = k.day
+GROUP BY k.day;
+
+-- Epsilon 0.2. The inner query assigns each request to its section, and to
+-- 'other' when its first path segment is not listed.
+CREATE VIEW analytics.requests_per_section WITH (security_barrier) AS
+SELECT k.section,
+       ciam_privacy.dp_count(r.request_id, 0.2) AS requests
+FROM reference.site_sections AS k
+LEFT JOIN (
+    SELECT w.request_id, coalesce(s.section, 'other') AS section
+    FROM crm.web_requests AS w
+    LEFT JOIN reference.site_sections AS s
+           ON s.first_segment = substring(w.path FROM '^/([^/?]*)')
+) AS r ON r.section = k.section
+GROUP BY k.section;
+
+-- Epsilon 0.2.
+CREATE VIEW analytics.requests_per_status_class WITH (security_barrier) AS
+SELECT k.status_class,
+       ciam_privacy.dp_count(r.request_id, 0.2) AS requests
+FROM reference.status_classes AS k
+LEFT JOIN crm.web_requests AS r ON r.status / 100 = k.first_digit
+GROUP BY k.status_class;

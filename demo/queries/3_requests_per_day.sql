@@ -1,0 +1,4 @@
+-- Web requests per day
+SELECT day, requests
+FROM analytics.requests_per_day
+ORDER BY day;
