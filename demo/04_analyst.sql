@@ -17,6 +17,11 @@ BEGIN
 END;
 $$;
 
+-- Per-table statistics (pg_stat_get_*, pg_relation_size, pg_class.reltuples)
+-- count rows without noise and are readable by every role by default;
+-- publish_view() refuses to publish until they are restricted.
+SELECT ciam_privacy.restrict_statistics() \g /dev/null
+
 SELECT v.view AS published_view
 FROM (VALUES ('analytics.customers_by_country_sex'::regclass),
              ('analytics.education_profile'),

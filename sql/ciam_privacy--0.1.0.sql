@@ -161,10 +161,107 @@ FROM PUBLIC;
 -- Privatized views
 ------------------------------------------------------------------------
 
+-- The views published with publish_view(), checked again after DDL
+CREATE TABLE @extschema@.published_view (
+    view regclass NOT NULL,
+    analyst regrole NOT NULL,
+    published_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (view, analyst)
+);
+REVOKE ALL ON @extschema@.published_view FROM PUBLIC;
+COMMENT ON TABLE @extschema@.published_view IS
+    'Views published to analyst roles; an event trigger checks them again after each change of views, grants or indexes';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.published_view', '');
+
+CREATE FUNCTION @extschema@.check_published_view(view regclass, analyst regrole)
+RETURNS void
+AS 'MODULE_PATHNAME', 'check_published_view'
+LANGUAGE C STABLE STRICT;
+REVOKE ALL ON FUNCTION @extschema@.check_published_view(regclass, regrole) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.check_published_view(regclass, regrole) IS
+    'Raise an error unless the view may be published to the analyst';
+
 CREATE FUNCTION @extschema@.publish_view(view regclass, analyst regrole)
 RETURNS void
 AS 'MODULE_PATHNAME', 'publish_view'
 LANGUAGE C VOLATILE STRICT;
 REVOKE ALL ON FUNCTION @extschema@.publish_view(regclass, regrole) FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.publish_view(regclass, regrole) IS
-    'Check that a security_barrier view releases only grouping keys and DP aggregates, then grant SELECT on it to the analyst';
+    'Check that a security_barrier view releases only DP aggregates over public keys, record it, and grant SELECT on it to the analyst';
+
+CREATE FUNCTION @extschema@.unpublish_view(view regclass, analyst regrole)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog AS $$
+BEGIN
+    EXECUTE format('REVOKE SELECT ON %s FROM %I', view, analyst::text);
+    DELETE FROM @extschema@.published_view p
+    WHERE p.view = unpublish_view.view AND p.analyst = unpublish_view.analyst;
+END;
+$$;
+REVOKE ALL ON FUNCTION @extschema@.unpublish_view(regclass, regrole) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.unpublish_view(regclass, regrole) IS
+    'Revoke SELECT on a published view from the analyst and forget the publication';
+
+-- After a change that could make a published view unsafe, check every
+-- published view again; a failing check rejects the change.
+CREATE FUNCTION @extschema@.recheck_published_views() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+DECLARE
+    published record;
+BEGIN
+    DELETE FROM @extschema@.published_view p
+    WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = p.view)
+       OR NOT EXISTS (SELECT FROM pg_roles r WHERE r.oid = p.analyst);
+    FOR published IN SELECT p.view, p.analyst FROM @extschema@.published_view p LOOP
+        PERFORM @extschema@.check_published_view(published.view, published.analyst);
+    END LOOP;
+END;
+$$;
+REVOKE ALL ON FUNCTION @extschema@.recheck_published_views() FROM PUBLIC;
+
+CREATE EVENT TRIGGER ciam_privacy_recheck_published_views ON ddl_command_end
+    WHEN TAG IN ('CREATE VIEW', 'ALTER VIEW', 'CREATE RULE', 'GRANT',
+                 'ALTER TABLE', 'DROP INDEX', 'ALTER INDEX', 'CREATE INDEX')
+    EXECUTE FUNCTION @extschema@.recheck_published_views();
+
+------------------------------------------------------------------------
+-- Statistics that count rows without noise
+------------------------------------------------------------------------
+
+-- The per-table statistics functions, the size functions and
+-- pg_class.reltuples show how many rows a table holds and how many rows a
+-- query read, to every role by default. This revokes them from PUBLIC in the
+-- current database and grants them to pg_read_all_stats, so monitoring
+-- roles keep them. publish_view() refuses analysts who can still read them.
+CREATE FUNCTION @extschema@.restrict_statistics()
+RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog AS $$
+DECLARE
+    counter regprocedure;
+    visible_columns text;
+BEGIN
+    FOR counter IN
+        SELECT p.oid::regprocedure FROM pg_proc p
+        WHERE p.pronamespace = 'pg_catalog'::regnamespace
+          AND ((p.proname LIKE 'pg\_stat\_get\_%' AND p.pronargs = 1
+                AND p.proargtypes[0] = 'oid'::regtype)
+               OR p.proname IN ('pg_relation_size', 'pg_table_size',
+                                'pg_indexes_size', 'pg_total_relation_size'))
+    LOOP
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', counter);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO pg_read_all_stats', counter);
+    END LOOP;
+
+    SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO visible_columns
+    FROM pg_attribute a
+    WHERE a.attrelid = 'pg_catalog.pg_class'::regclass AND a.attnum > 0
+      AND NOT a.attisdropped
+      AND a.attname NOT IN ('reltuples', 'relpages', 'relallvisible');
+    REVOKE SELECT ON pg_catalog.pg_class FROM PUBLIC;
+    EXECUTE format('GRANT SELECT (%s) ON pg_catalog.pg_class TO PUBLIC', visible_columns);
+    GRANT SELECT ON pg_catalog.pg_class TO pg_read_all_stats;
+END;
+$$;
+REVOKE ALL ON FUNCTION @extschema@.restrict_statistics() FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.restrict_statistics() IS
+    'Revoke per-table statistics, size functions and pg_class.reltuples from PUBLIC in this database (pg_read_all_stats keeps them)';

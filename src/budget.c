@@ -52,6 +52,7 @@
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -320,7 +321,7 @@ set_budget(PG_FUNCTION_ARGS)
 	if (isnan(epsilon) || epsilon < 0 || epsilon > CIAM_BUDGET_MAX)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("epsilon_limit %g is out of range", epsilon),
+				 errmsg("epsilon_limit %s is out of range", float8out_internal(epsilon)),
 				 errdetail("A budget must lie between 0 and %g.", CIAM_BUDGET_MAX)));
 	limit_nanos = (int64) llround(epsilon * (double) CIAM_EPSILON_SCALE);
 

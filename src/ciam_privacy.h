@@ -24,6 +24,13 @@
 /* Bounds of dp_avg may not exceed this magnitude, so upper - lower is finite */
 #define CIAM_BOUND_MAX			1e300
 
+/*
+ * Unequal bounds of dp_avg must differ by at least this much, so that the
+ * quantization grid, a power of two near (upper - lower) / 2^30, is a
+ * normal double
+ */
+#define CIAM_BOUND_MIN_WIDTH	1e-280
+
 /* Kinds of DP aggregate, distinguished by their final function */
 typedef enum DpAggregateKind
 {
@@ -40,6 +47,9 @@ typedef struct DpParams
 	double		lower;			/* DP_AGG_AVG only */
 	double		upper;			/* DP_AGG_AVG only */
 } DpParams;
+
+/* dp_avg.c */
+extern bool DpAvgBoundsUsable(double lower, double upper);
 
 /* noise.c */
 extern int64 SampleDiscreteLaplace(uint64 numerator, uint64 denominator);

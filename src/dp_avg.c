@@ -25,6 +25,7 @@
 #include "executor/nodeAgg.h"
 #include "libpq/pqformat.h"
 #include "nodes/execnodes.h"
+#include "utils/float.h"
 
 #include "ciam_privacy.h"
 
@@ -41,6 +42,16 @@ typedef struct DpAvgState
 	int128		sum;			/* sum of quantized values, each in [0, R] */
 } DpAvgState;
 
+/* Return whether [lower, upper] are bounds that dp_avg can quantize. */
+bool
+DpAvgBoundsUsable(double lower, double upper)
+{
+	if (!isfinite(lower) || !isfinite(upper) || !(lower <= upper) ||
+		fabs(lower) > CIAM_BOUND_MAX || fabs(upper) > CIAM_BOUND_MAX)
+		return false;
+	return upper == lower || upper - lower >= CIAM_BOUND_MIN_WIDTH;
+}
+
 /* Compute the quantization grid of [lower, upper] into the state. */
 static void
 SetGrid(DpAvgState *state, double lower, double upper)
@@ -48,11 +59,11 @@ SetGrid(DpAvgState *state, double lower, double upper)
 	double		width = upper - lower;
 	int			exponent;
 
-	if (!isfinite(lower) || !isfinite(upper) || !(lower <= upper) ||
-		fabs(lower) > CIAM_BOUND_MAX || fabs(upper) > CIAM_BOUND_MAX)
+	if (!DpAvgBoundsUsable(lower, upper))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("bounds [%g, %g] of dp_avg are invalid", lower, upper)));
+				 errmsg("bounds [%s, %s] of dp_avg are invalid",
+						float8out_internal(lower), float8out_internal(upper))));
 
 	state->lower = lower;
 	state->upper = upper;

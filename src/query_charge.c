@@ -37,11 +37,16 @@
  *	  it itself between groups of a sorted aggregation, but from inside its
  *	  ExecProcNode, and such a reset does not end the run.
  *
- * EXPLAIN
+ * EXPLAIN and debug messages
  *	  EXPLAIN ANALYZE prints exact row counts of the nodes below the
  *	  aggregate, and plain EXPLAIN prints estimates taken from the table
- *	  statistics. Both are refused for queries with DP aggregates unless the
- *	  current user is a superuser.
+ *	  statistics. Both are rejected, for any query that reads a privatized
+ *	  view or uses a DP aggregate, unless the current user is a superuser.
+ *	  So is such a query run with client_min_messages below notice, since
+ *	  developer settings such as trace_sort print row counts at LOG and
+ *	  DEBUG levels. ciam_privacy.c also drops LOG messages to non-superuser
+ *	  clients, which covers debug_print_plan, printed before the executor
+ *	  starts.
  */
 #include "postgres.h"
 
@@ -49,6 +54,7 @@
 
 #include "access/htup_details.h"
 #include "access/parallel.h"
+#include "access/relation.h"
 #include "access/transam.h"
 #include "catalog/pg_aggregate.h"
 #include "catalog/pg_class.h"
@@ -62,6 +68,9 @@
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
 #include "parser/parsetree.h"
+#include "rewrite/rewriteHandler.h"
+#include "utils/float.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
@@ -239,7 +248,8 @@ ValidateParams(DpAggregateKind kind, Aggref *aggref, EState *estate,
 	if (!isfinite(epsilon) || epsilon < CIAM_EPSILON_MIN || epsilon > CIAM_EPSILON_MAX)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("epsilon %g of %s is out of range", epsilon, aggname),
+				 errmsg("epsilon %s of %s is out of range",
+						float8out_internal(epsilon), aggname),
 				 errdetail("Epsilon must lie between %g and %g.",
 						   CIAM_EPSILON_MIN, CIAM_EPSILON_MAX)));
 	params->epsilon_nanos = (int64) llround(epsilon * (double) CIAM_EPSILON_SCALE);
@@ -252,15 +262,25 @@ ValidateParams(DpAggregateKind kind, Aggref *aggref, EState *estate,
 			fabs(params->lower) > CIAM_BOUND_MAX || fabs(params->upper) > CIAM_BOUND_MAX)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("bounds [%g, %g] of %s are out of range",
-							params->lower, params->upper, aggname),
+					 errmsg("bounds [%s, %s] of %s are out of range",
+							float8out_internal(params->lower),
+							float8out_internal(params->upper), aggname),
 					 errdetail("Bounds must be finite numbers of magnitude at most %g.",
 							   CIAM_BOUND_MAX)));
 		if (params->lower > params->upper)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("lower bound %g of %s is above its upper bound %g",
-							params->lower, aggname, params->upper)));
+					 errmsg("lower bound %s of %s is above its upper bound %s",
+							float8out_internal(params->lower), aggname,
+							float8out_internal(params->upper))));
+		if (!DpAvgBoundsUsable(params->lower, params->upper))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("bounds [%s, %s] of %s are too close together",
+							float8out_internal(params->lower),
+							float8out_internal(params->upper), aggname),
+					 errdetail("The bounds must be equal, or differ by at least %g.",
+							   CIAM_BOUND_MIN_WIDTH)));
 	}
 }
 
@@ -409,6 +429,46 @@ CollectReleases(PlanState *planstate, CollectContext *context)
 	return planstate_tree_walker(planstate, CollectReleases, context);
 }
 
+/* Return whether a query tree or expression contains a DP aggregate. */
+static bool
+ContainsDpAggregate(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Aggref) &&
+		KindOfAggregate(((Aggref *) node)->aggfnoid) != DP_AGG_NONE)
+		return true;
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, ContainsDpAggregate, context, 0);
+	return expression_tree_walker(node, ContainsDpAggregate, context);
+}
+
+/*
+ * Return whether a plan reads a privatized view, a view with DP aggregates,
+ * even if none of its DP columns is computed.
+ */
+static bool
+ReadsPrivatizedView(PlannedStmt *plannedstmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, plannedstmt->rtable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+		Relation	view;
+		bool		privatized;
+
+		if (rte->rtekind != RTE_RELATION || rte->relkind != RELKIND_VIEW)
+			continue;
+		view = relation_open(rte->relid, AccessShareLock);
+		privatized = ContainsDpAggregate((Node *) get_view_query(view), NULL);
+		relation_close(view, AccessShareLock);
+		if (privatized)
+			return true;
+	}
+	return false;
+}
+
 /* Describe a query for the server log: the views it reads. */
 static char *
 DescribeQuery(QueryDesc *queryDesc)
@@ -451,6 +511,8 @@ ChargeQuery(QueryDesc *queryDesc, int eflags)
 {
 	EState	   *estate = queryDesc->estate;
 	CollectContext context = {estate, NIL, NIL};
+	bool		inspecting = (eflags & EXEC_FLAG_EXPLAIN_ONLY) ||
+		queryDesc->instrument_options != 0;
 	MemoryContext oldcontext;
 	QueryReleases *query;
 	int64		total = 0;
@@ -458,18 +520,31 @@ ChargeQuery(QueryDesc *queryDesc, int eflags)
 
 	oldcontext = MemoryContextSwitchTo(estate->es_query_cxt);
 	CollectReleases(queryDesc->planstate, &context);
+
+	/*
+	 * EXPLAIN shows row counts and estimates of the nodes below the
+	 * aggregates; debug messages can show them too (trace_sort). Both are
+	 * for superusers only on queries that read private data through DP.
+	 */
+	if ((inspecting || client_min_messages < NOTICE) && !superuser() &&
+		(context.releases != NIL || ReadsPrivatizedView(queryDesc->plannedstmt)))
+	{
+		if (inspecting)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("EXPLAIN is not allowed on queries that use DP aggregates"),
+					 errdetail("EXPLAIN shows row counts and estimates computed from the data without noise.")));
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("client_min_messages must be notice or higher for queries that use DP aggregates"),
+				 errdetail("Log and debug messages can show row counts computed from the data without noise."),
+				 errhint("SET client_min_messages = notice;")));
+	}
 	if (context.releases == NIL)
 	{
 		MemoryContextSwitchTo(oldcontext);
 		return;
 	}
-
-	if (((eflags & EXEC_FLAG_EXPLAIN_ONLY) || queryDesc->instrument_options) &&
-		!superuser())
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("EXPLAIN is not allowed on queries that use DP aggregates"),
-				 errdetail("EXPLAIN shows row counts and estimates computed from the data without noise.")));
 
 	RequirePreload();
 
@@ -636,9 +711,9 @@ DpBeginRelease(FunctionCallInfo fcinfo, DpAggregateKind kind)
 		release = FindRelease(aggstate, aggref->aggno);
 		if (release == NULL)
 			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("this DP aggregate was not charged when its query started"),
-					 errhint("Load ciam_privacy through shared_preload_libraries.")));
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("DP aggregate runs in a plan that was not charged when its query started"),
+					 errdetail("PostgreSQL re-ran part of the plan outside the start of the query, for example to recheck a row changed by a concurrent UPDATE.")));
 		fcinfo->flinfo->fn_extra = release;
 	}
 	if (release->params.kind != kind)
