@@ -64,13 +64,18 @@ copy_lines() {
         <"$file"
 }
 
-# Print the analyst's spending, as budget_status() reports it.
+# Print what the last query cost and the analyst's spending, as
+# budget_status() reports it. previous_spent holds the spending before it.
+previous_spent=0
 print_budget() {
-    psql_analyst -At -F ' ' -c \
-        "SELECT epsilon_spent, epsilon_remaining, epsilon_limit FROM ciam_privacy.budget_status()" |
-        while read -r spent remaining limit; do
-            echo "budget of $analyst: spent $spent, remaining $remaining of $limit"
-        done
+    local spent remaining limit
+    read -r spent remaining limit < <(psql_analyst -At -F ' ' -c \
+        "SELECT epsilon_spent, epsilon_remaining, epsilon_limit FROM ciam_privacy.budget_status()")
+    awk -v before="$previous_spent" -v after="$spent" -v who="$analyst" \
+        -v remaining="$remaining" -v limit="$limit" 'BEGIN {
+            printf "charged epsilon %g; budget of %s: spent %s, remaining %s of %s\n",
+                   after - before, who, after, remaining, limit }'
+    previous_spent=$spent
 }
 
 started_cluster=0
@@ -135,6 +140,10 @@ fi
 query_number=0
 rejected=0
 for ((round = 1; round <= max_rounds && rejected == 0; round++)); do
+    if [ "$round" -gt 1 ]; then
+        section "Round $round: the same queries again"
+        echo "Each run draws fresh noise, so the numbers change, and each is charged again."
+    fi
     for query_file in "$here"/demo/queries/*.sql; do
         query_number=$((query_number + 1))
         section "Query $query_number, as $analyst: $(sed -n '1s/^-- //p' "$query_file")"

@@ -50,6 +50,11 @@ SET client_min_messages = warning;
 SELECT ciam_privacy.set_budget('regress_exhausted_analyst', 0.5);
 SELECT epsilon_limit, epsilon_spent, epsilon_remaining FROM ciam_privacy.budgets
 WHERE role = 'regress_exhausted_analyst'::regrole;
+-- a role that cannot log in is never charged: its budget would go unused
+CREATE ROLE regress_nologin_group NOLOGIN;
+SELECT ciam_privacy.set_budget('regress_nologin_group', 1);
+DELETE FROM ciam_privacy.budget WHERE role = 'regress_nologin_group'::regrole;
+DROP ROLE regress_nologin_group;
 -- invalid limits
 SELECT ciam_privacy.set_budget('regress_exhausted_analyst', -1);
 SELECT ciam_privacy.set_budget('regress_exhausted_analyst', 'NaN');

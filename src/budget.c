@@ -46,6 +46,7 @@
 #include "access/xlog.h"
 #include "access/xloginsert.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -56,6 +57,7 @@
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 
 #include "ciam_privacy.h"
 
@@ -233,6 +235,22 @@ ChangeBudgetRow(Relation rel, ItemPointer tid, Oid roleid,
 	return applied;
 }
 
+/* Return whether a role has the LOGIN attribute. */
+static bool
+RoleCanLogIn(Oid roleid)
+{
+	HeapTuple	tuple = SearchSysCache1(AUTHOID, ObjectIdGetDatum(roleid));
+	bool		can_login;
+
+	if (!HeapTupleIsValid(tuple))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("role with OID %u does not exist", roleid)));
+	can_login = ((Form_pg_authid) GETSTRUCT(tuple))->rolcanlogin;
+	ReleaseSysCache(tuple);
+	return can_login;
+}
+
 /* Format an epsilon amount in nano units for messages. */
 static char *
 FormatEpsilon(int64 nanos)
@@ -296,6 +314,18 @@ ChargeLoginRole(int64 epsilon_nanos, const char *what)
 	table_close(rel, RowExclusiveLock);
 }
 
+/* Return whether a role has a row in the budget table. */
+bool
+RoleHasBudget(Oid roleid)
+{
+	Relation	rel = OpenBudgetTable(AccessShareLock);
+	ItemPointerData tid;
+	bool		found = FindBudgetRow(rel, roleid, &tid);
+
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
 PG_FUNCTION_INFO_V1(set_budget);
 
 /*
@@ -329,6 +359,10 @@ set_budget(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
 				 errmsg("cannot set a privacy budget on a server in recovery")));
+	if (!RoleCanLogIn(roleid))
+		ereport(WARNING,
+				(errmsg("role \"%s\" cannot log in", GetUserNameFromId(roleid, false)),
+				 errdetail("Queries are charged to the role that logged in, so this budget is never spent.")));
 
 	rel = OpenBudgetTable(RowExclusiveLock);
 	if (FindBudgetRow(rel, roleid, &tid))

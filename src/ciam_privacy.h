@@ -64,6 +64,7 @@ extern const DpParams *DpBeginRelease(FunctionCallInfo fcinfo,
 /* budget.c */
 extern void ChargeLoginRole(int64 epsilon_nanos, const char *what);
 extern double EpsilonFromNanos(int64 nanos);
+extern bool RoleHasBudget(Oid roleid);
 
 /* ciam_privacy.c */
 extern bool ciam_loaded_at_startup;

@@ -738,5 +738,11 @@ publish_view(PG_FUNCTION_ARGS)
 	if (SPI_execute(grant, false, 0) != SPI_OK_UTILITY)
 		elog(ERROR, "could not run: %s", grant);
 	SPI_finish();
+
+	if (!RoleHasBudget(analyst))
+		ereport(NOTICE,
+				(errmsg("role \"%s\" has no privacy budget yet",
+						GetUserNameFromId(analyst, false)),
+				 errhint("Set one with ciam_privacy.set_budget(); until then the view rejects every query of this role.")));
 	PG_RETURN_VOID();
 }
