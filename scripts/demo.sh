@@ -98,6 +98,12 @@ bash "$here/scripts/setup.sh"
 if [ "${CIAM_USE_EXISTING_SERVER:-0}" = 1 ]; then
     section "Use the existing server"
     echo "PGHOST=${PGHOST:-} PGPORT=${PGPORT:-} PGUSER=${PGUSER:-}"
+    preload=$("$psql_bin" -X -At -d postgres -c "SHOW shared_preload_libraries")
+    if ! grep -Eq '(^|[ ,])"?ciam_privacy"?($|[ ,])' <<<"$preload"; then
+        echo "demo.sh: the server does not preload ciam_privacy (shared_preload_libraries = '$preload')." \
+             "Add it, keeping the libraries already listed, and restart the server." >&2
+        exit 1
+    fi
 else
     section "Start a private cluster"
     cluster_start demo "${CIAM_DEMO_PORT:-55441}"

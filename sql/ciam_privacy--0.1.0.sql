@@ -265,3 +265,16 @@ $$;
 REVOKE ALL ON FUNCTION @extschema@.restrict_statistics() FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.restrict_statistics() IS
     'Revoke per-table statistics, size functions and pg_class.reltuples from PUBLIC in this database (pg_read_all_stats keeps them)';
+
+-- Without the preloaded library no query is charged, so every DP aggregate
+-- raises an error. Say so now rather than at the first query.
+DO $$
+BEGIN
+    IF pg_catalog.current_setting('shared_preload_libraries')
+       !~ '(^|[\s,])"?ciam_privacy"?($|[\s,])' THEN
+        RAISE WARNING 'ciam_privacy is not in shared_preload_libraries'
+            USING DETAIL = 'The DP aggregates raise an error until the server loads the library at start.',
+                  HINT = 'Add ciam_privacy to shared_preload_libraries and restart the server.';
+    END IF;
+END;
+$$;
