@@ -89,6 +89,7 @@ typedef struct DpAggRun
 	bool		in_run;			/* a value was released since the last rescan */
 	bool		executing;		/* inside the node's ExecProcNode */
 	bool		callback_registered;
+	List	   *releases;		/* of DpRelease *, the node's DP aggregates */
 } DpAggRun;
 
 /* One DP aggregate of one Agg node in one executor state */
@@ -99,12 +100,11 @@ typedef struct DpRelease
 	DpParams	params;
 } DpRelease;
 
-/* The releases of one executor state, linked into the active list */
+/* The DP Agg nodes of one executor state, linked into the active list */
 typedef struct QueryReleases
 {
 	dlist_node	node;
 	List	   *runs;			/* of DpAggRun * */
-	List	   *releases;		/* of DpRelease * */
 	MemoryContextCallback unlink_callback;
 } QueryReleases;
 
@@ -397,6 +397,7 @@ CollectAggReleases(AggState *aggstate, CollectContext *context)
 								&charge) ||
 			pg_add_s64_overflow(run->charge_nanos, charge, &run->charge_nanos))
 			elog(ERROR, "privacy charge overflows");
+		run->releases = lappend(run->releases, release);
 		context->releases = lappend(context->releases, release);
 	}
 }
@@ -573,7 +574,6 @@ ChargeQuery(QueryDesc *queryDesc, int eflags)
 
 	query = palloc0(sizeof(QueryReleases));
 	query->runs = context.runs;
-	query->releases = context.releases;
 	query->unlink_callback.func = UnlinkQueryReleases;
 	query->unlink_callback.arg = query;
 	dlist_push_head(&active_queries, &query->node);
@@ -628,20 +628,17 @@ FindRun(PlanState *planstate)
 static DpRelease *
 FindRelease(AggState *aggstate, int aggno)
 {
-	dlist_iter	iter;
+	DpAggRun   *run = FindRun(&aggstate->ss.ps);
 	ListCell   *lc;
 
-	dlist_foreach(iter, &active_queries)
+	if (run == NULL)
+		return NULL;
+	foreach(lc, run->releases)
 	{
-		QueryReleases *query = dlist_container(QueryReleases, node, iter.cur);
+		DpRelease  *release = lfirst(lc);
 
-		foreach(lc, query->releases)
-		{
-			DpRelease  *release = lfirst(lc);
-
-			if (release->run->aggstate == aggstate && release->aggno == aggno)
-				return release;
-		}
+		if (release->aggno == aggno)
+			return release;
 	}
 	return NULL;
 }
