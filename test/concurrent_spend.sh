@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Concurrent sessions of one analyst cannot together spend past the limit.
 # Four sessions each try 60 queries of epsilon 0.1 against a budget of 10,
-# at the same time: exactly 100 must be released, the budget must show
-# exactly 10 spent, and every other attempt must be refused with the budget
-# error (not a deadlock or another failure).
+# at the same time. Exactly 100 must be released and the budget must show
+# exactly 10 spent. Every other attempt must be rejected with the budget
+# error, not a deadlock or another failure.
 # Uses the cluster that PGHOST and PGPORT name (scripts/test.sh sets them).
 set -euo pipefail
 

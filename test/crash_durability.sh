@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A crash cannot give back epsilon for a result that was sent. An analyst
-# session runs a stream of DP queries; while it runs, the server is stopped
+# session runs a stream of DP queries. While it runs, the server is stopped
 # with "pg_ctl stop -m immediate" (no checkpoint, like a power cut) and
 # started again. Every result the client received must still be charged:
 # spent >= received * epsilon after crash recovery.
