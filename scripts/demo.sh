@@ -17,6 +17,8 @@
 #                      superuser, the server must have ciam_privacy in
 #                      shared_preload_libraries, and its pg_hba.conf must let
 #                      analyst_alice log in with a password (or trust).
+#                      Its other databases must not grant CONNECT to PUBLIC
+#                      (publish_view() checks this and says what to revoke).
 #                      The database ciam_demo and the role analyst_alice on
 #                      that server are dropped and recreated.
 #   CIAM_KEEP_CLUSTER=1  leave the demo cluster running at the end.
@@ -109,6 +111,10 @@ else
     cluster_start demo "${CIAM_DEMO_PORT:-55441}"
     started_cluster=1
     echo "cluster in tmp/cluster-demo, socket $PGHOST, port $PGPORT"
+    # The statistics of every database count the rows read in the others,
+    # so an analyst may connect to the analytics database only.
+    "$psql_bin" -X -q -v ON_ERROR_STOP=1 -d postgres \
+        -c "REVOKE CONNECT ON DATABASE postgres, template1 FROM PUBLIC"
 fi
 
 section "Create database $database, load data/ and check it"

@@ -1,6 +1,18 @@
 -- A restricted analyst sees privatized views and nothing else of the data.
 SET client_min_messages = warning;
 CREATE ROLE regress_access_analyst LOGIN;
+-- the statistics of any database count the rows read in this one: the
+-- analyst may connect to this database only
+DO $$
+DECLARE
+    other name;
+BEGIN
+    FOR other IN SELECT datname FROM pg_database
+                 WHERE datallowconn AND datname <> current_database() LOOP
+        EXECUTE format('REVOKE CONNECT ON DATABASE %I FROM PUBLIC', other);
+    END LOOP;
+END;
+$$;
 -- the analyst's own schema, first in their search_path ("$user")
 CREATE SCHEMA regress_access_analyst AUTHORIZATION regress_access_analyst;
 CREATE SCHEMA access_private;
@@ -285,3 +297,13 @@ DROP SCHEMA access_public CASCADE;
 DROP SCHEMA access_private CASCADE;
 DROP SCHEMA regress_access_analyst CASCADE;
 DROP ROLE regress_access_analyst;
+DO $$
+DECLARE
+    other name;
+BEGIN
+    FOR other IN SELECT datname FROM pg_database
+                 WHERE datallowconn AND datname <> current_database() LOOP
+        EXECUTE format('GRANT CONNECT ON DATABASE %I TO PUBLIC', other);
+    END LOOP;
+END;
+$$;

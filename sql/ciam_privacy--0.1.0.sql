@@ -221,7 +221,9 @@ REVOKE ALL ON FUNCTION @extschema@.recheck_published_views() FROM PUBLIC;
 
 CREATE EVENT TRIGGER ciam_privacy_recheck_published_views ON ddl_command_end
     WHEN TAG IN ('CREATE VIEW', 'ALTER VIEW', 'CREATE RULE', 'GRANT',
-                 'ALTER TABLE', 'DROP INDEX', 'ALTER INDEX', 'CREATE INDEX')
+                 'ALTER TABLE', 'CREATE TABLE', 'DROP INDEX', 'ALTER INDEX',
+                 'CREATE INDEX', 'CREATE FUNCTION', 'ALTER FUNCTION',
+                 'CREATE OPERATOR', 'ALTER OPERATOR')
     EXECUTE FUNCTION @extschema@.recheck_published_views();
 
 ------------------------------------------------------------------------
@@ -246,7 +248,8 @@ BEGIN
           AND ((p.proname LIKE 'pg\_stat\_get\_%' AND p.pronargs = 1
                 AND p.proargtypes[0] = 'oid'::regtype)
                OR p.proname IN ('pg_relation_size', 'pg_table_size',
-                                'pg_indexes_size', 'pg_total_relation_size'))
+                                'pg_indexes_size', 'pg_total_relation_size',
+                                'pg_database_size', 'pg_tablespace_size'))
     LOOP
         EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', counter);
         EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO pg_read_all_stats', counter);

@@ -64,6 +64,7 @@ _PG_init(void)
 	MarkGUCPrefixReserved("ciam_privacy");
 
 	InstallQueryChargeHooks();
+	InstallStatisticsHooks();
 	prev_emit_log_hook = emit_log_hook;
 	emit_log_hook = HideLogMessages;
 }

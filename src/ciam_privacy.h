@@ -66,6 +66,9 @@ extern void ChargeLoginRole(int64 epsilon_nanos, const char *what);
 extern double EpsilonFromNanos(int64 nanos);
 extern bool RoleHasBudget(Oid roleid);
 
+/* hidden_statistics.c */
+extern void InstallStatisticsHooks(void);
+
 /* ciam_privacy.c */
 extern bool ciam_loaded_at_startup;
 extern void RequirePreload(void);

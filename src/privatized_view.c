@@ -20,7 +20,14 @@
  *	     groups partition the data and one charge covers them all: the ON
  *	     clause compares each key source with equality on a unique key.
  *	  5. The analyst can read no table of personal data the view reads, and
- *	     no per-table statistics, which count rows without noise.
+ *	     no per-table statistics, which count rows without noise, in this
+ *	     database or, through CONNECT, in another one.
+ *	  6. The analyst cannot change what the view computes: they own and may
+ *	     modify no key table, and every function the view calls is built in
+ *	     or pins its search_path (else an operator of the analyst's, first
+ *	     in their search_path, would be called on the data). Functions in
+ *	     what the view releases must also be immutable and not SECURITY
+ *	     DEFINER, so that they cannot read data on their own.
  *
  *	  The view runs with its owner's privileges, so the analyst needs no
  *	  privilege on the tables beneath it. Published views are recorded in
@@ -36,9 +43,16 @@
 #include "postgres.h"
 
 #include "access/genam.h"
+#include "access/htup_details.h"
 #include "access/table.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_database.h"
 #include "catalog/pg_index.h"
+#include "catalog/pg_inherits.h"
+#include "catalog/pg_proc.h"
+#include "commands/defrem.h"
+#include "catalog/pg_am.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
@@ -53,6 +67,9 @@
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
+#include "utils/array.h"
+#include "catalog/pg_type.h"
 
 #include "ciam_privacy.h"
 
@@ -62,6 +79,7 @@ typedef struct ViewCheck
 	Query	   *query;
 	Oid			view;
 	Oid			analyst;
+	List	   *analyst_roles;	/* the analyst and the roles it can SET ROLE to */
 	char	   *view_name;		/* schema-qualified */
 	const char *part;			/* the part of the view being checked */
 	int			dp_aggregates;
@@ -148,6 +166,13 @@ CheckReleasedValues(ViewCheck *check)
 		RejectView(check, "it uses window functions", NULL);
 	if (query->hasDistinctOn)
 		RejectView(check, "it uses DISTINCT ON, which picks rows by an exact order", NULL);
+	if (query->hasTargetSRFs)
+		RejectView(check, "it calls a set-returning function in its output, which copies groups", NULL);
+	foreach(lc, query->rtable)
+	{
+		if (lfirst_node(RangeTblEntry, lc)->lateral)
+			RejectView(check, "it uses LATERAL, which lets the data depend on the keys", NULL);
+	}
 	if (!IsConstantClause(query->limitCount) || !IsConstantClause(query->limitOffset))
 		RejectView(check, "its LIMIT or OFFSET is not a constant", NULL);
 
@@ -166,13 +191,71 @@ CheckReleasedValues(ViewCheck *check)
 		RejectView(check, "it releases no DP aggregate", NULL);
 }
 
-/* Return whether the analyst can read a relation, or any of its columns. */
-static bool
-AnalystCanRead(Oid relid, Oid analyst)
+/*
+ * Return the roles whose privileges the analyst can use: the analyst and
+ * every role it is a member of, with or without INHERIT, since SET ROLE
+ * reaches them all.
+ */
+static List *
+AnalystRoles(Oid analyst)
 {
-	return pg_class_aclcheck(relid, analyst, ACL_SELECT) == ACLCHECK_OK ||
-		pg_attribute_aclcheck_all(relid, analyst, ACL_SELECT,
-								  ACLMASK_ANY) == ACLCHECK_OK;
+	List	   *roles = list_make1_oid(analyst);
+	Oid			argtypes[1] = {OIDOID};
+	Datum		args[1] = {ObjectIdGetDatum(analyst)};
+	uint64		i;
+
+	SPI_connect();
+	if (SPI_execute_with_args("SELECT oid FROM pg_catalog.pg_roles "
+							  "WHERE oid <> $1 AND pg_catalog.pg_has_role($1, oid, 'MEMBER')",
+							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not list the roles of role %u", analyst);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		Datum		role = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+
+		roles = lappend_oid(roles, DatumGetObjectId(role));
+	}
+	SPI_finish();
+	return roles;
+}
+
+/* Return whether any of the analyst's roles can read a relation or a column of it. */
+static bool
+AnalystCanRead(Oid relid, List *roles)
+{
+	ListCell   *lc;
+
+	foreach(lc, roles)
+	{
+		Oid			role = lfirst_oid(lc);
+
+		if (pg_class_aclcheck(relid, role, ACL_SELECT) == ACLCHECK_OK ||
+			pg_attribute_aclcheck_all(relid, role, ACL_SELECT,
+									  ACLMASK_ANY) == ACLCHECK_OK)
+			return true;
+	}
+	return false;
+}
+
+/* Return whether any of the analyst's roles owns or may modify a relation. */
+static bool
+AnalystCanModify(Oid relid, List *roles)
+{
+	ListCell   *lc;
+
+	foreach(lc, roles)
+	{
+		Oid			role = lfirst_oid(lc);
+
+		if (pg_class_ownercheck(relid, role) ||
+			pg_class_aclcheck(relid, role, ACL_INSERT | ACL_UPDATE | ACL_DELETE |
+							  ACL_TRUNCATE | ACL_REFERENCES | ACL_TRIGGER) == ACLCHECK_OK ||
+			pg_attribute_aclcheck_all(relid, role, ACL_INSERT | ACL_UPDATE,
+									  ACLMASK_ANY) == ACLCHECK_OK)
+			return true;
+	}
+	return false;
 }
 
 /* Return whether an expression calls generate_series(), whose rows are distinct. */
@@ -197,7 +280,7 @@ IsGenerateSeries(Node *node)
 	}
 }
 
-static bool IsPublicQuery(Query *query, Oid analyst);
+static bool IsPublicQuery(Query *query, List *roles);
 
 /*
  * Return whether a range table entry holds only public values: a relation
@@ -205,12 +288,12 @@ static bool IsPublicQuery(Query *query, Oid analyst);
  * subquery over those.
  */
 static bool
-IsPublicSource(RangeTblEntry *rte, Oid analyst)
+IsPublicSource(RangeTblEntry *rte, List *roles)
 {
 	switch (rte->rtekind)
 	{
 		case RTE_RELATION:
-			return AnalystCanRead(rte->relid, analyst);
+			return AnalystCanRead(rte->relid, roles);
 		case RTE_FUNCTION:
 			{
 				RangeTblFunction *rtfunc;
@@ -226,7 +309,7 @@ IsPublicSource(RangeTblEntry *rte, Oid analyst)
 			return !contain_var_clause((Node *) rte->values_lists) &&
 				!checkExprHasSubLink((Node *) rte->values_lists);
 		case RTE_SUBQUERY:
-			return IsPublicQuery(rte->subquery, analyst);
+			return IsPublicQuery(rte->subquery, roles);
 		default:
 			return false;
 	}
@@ -234,7 +317,7 @@ IsPublicSource(RangeTblEntry *rte, Oid analyst)
 
 /* Return whether a subquery reads only public sources and no subquery. */
 static bool
-IsPublicQuery(Query *query, Oid analyst)
+IsPublicQuery(Query *query, List *roles)
 {
 	ListCell   *lc;
 
@@ -244,7 +327,7 @@ IsPublicQuery(Query *query, Oid analyst)
 	{
 		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
 
-		if (rte->rtekind != RTE_JOIN && !IsPublicSource(rte, analyst))
+		if (rte->rtekind != RTE_JOIN && !IsPublicSource(rte, roles))
 			return false;
 	}
 	return true;
@@ -272,7 +355,7 @@ CollectJoinTreeIndexes(Node *node, Bitmapset **indexes)
 
 /* Return whether every range table entry below a join tree node is public. */
 static bool
-IsPublicJoinTree(Node *node, Query *query, Oid analyst)
+IsPublicJoinTree(Node *node, Query *query, List *roles)
 {
 	Bitmapset  *indexes = NULL;
 	int			rtindex = -1;
@@ -280,7 +363,7 @@ IsPublicJoinTree(Node *node, Query *query, Oid analyst)
 	CollectJoinTreeIndexes(node, &indexes);
 	while ((rtindex = bms_next_member(indexes, rtindex)) >= 0)
 	{
-		if (!IsPublicSource(rt_fetch(rtindex, query->rtable), analyst))
+		if (!IsPublicSource(rt_fetch(rtindex, query->rtable), roles))
 			return false;
 	}
 	return true;
@@ -344,30 +427,87 @@ SourcesOf(Query *query, Node *node)
 	return sources;
 }
 
-/* Return whether the VALUES rows are distinct on the given columns. */
+/* One equality of the ON clause: key column = data expression */
+typedef struct KeyMatch
+{
+	AttrNumber	attno;			/* column of the key source */
+	Oid			opno;			/* the equality operator */
+	Oid			collation;		/* its input collation */
+} KeyMatch;
+
+/* Find the match of a column in a list of KeyMatch, or NULL. */
+static KeyMatch *
+FindMatch(List *matches, AttrNumber attno)
+{
+	ListCell   *lc;
+
+	foreach(lc, matches)
+	{
+		KeyMatch   *match = lfirst(lc);
+
+		if (match->attno == attno)
+			return match;
+	}
+	return NULL;
+}
+
+/* Return whether an operator compares two values of one type. */
 static bool
-ValuesDistinctOn(List *values_lists, Bitmapset *attnos)
+OperatorOnOneType(Oid opno, Oid type)
+{
+	Oid			left;
+	Oid			right;
+
+	op_input_types(opno, &left, &right);
+	return left == type && right == type;
+}
+
+/*
+ * Return whether the VALUES rows are distinct under the matched operators:
+ * no two rows are equal on every matched column. The operators are built in
+ * and immutable (checked by the caller), so calling them here runs no
+ * code of any role.
+ */
+static bool
+ValuesDistinctUnder(List *values_lists, List *matches)
 {
 	ListCell   *row1;
 	ListCell   *row2;
+	ListCell   *lc;
+
+	if (matches == NIL)
+		return false;
+	foreach(lc, matches)
+	{
+		KeyMatch   *match = lfirst(lc);
+		Node	   *first = list_nth(linitial(values_lists), match->attno - 1);
+
+		if (match->opno >= FirstNormalObjectId ||
+			!OperatorOnOneType(match->opno, exprType(first)))
+			return false;
+	}
 
 	foreach(row1, values_lists)
 	{
 		foreach(row2, values_lists)
 		{
 			bool		same = true;
-			int			attno = -1;
 
 			if (row2 == row1)
 				break;
-			while ((attno = bms_next_member(attnos, attno)) >= 0)
+			foreach(lc, matches)
 			{
-				Node	   *value1 = list_nth(lfirst(row1), attno - 1);
-				Node	   *value2 = list_nth(lfirst(row2), attno - 1);
+				KeyMatch   *match = lfirst(lc);
+				Node	   *value1 = list_nth(lfirst(row1), match->attno - 1);
+				Node	   *value2 = list_nth(lfirst(row2), match->attno - 1);
 
 				if (!IsA(value1, Const) || !IsA(value2, Const))
 					return false;
-				if (!equal(value1, value2))
+				if (((Const *) value1)->constisnull || ((Const *) value2)->constisnull ||
+					!DatumGetBool(OidFunctionCall2Coll(get_opcode(match->opno),
+													   match->collation,
+													   ((Const *) value1)->constvalue,
+													   ((Const *) value2)->constvalue)))
 				{
 					same = false;
 					break;
@@ -380,9 +520,14 @@ ValuesDistinctOn(List *values_lists, Bitmapset *attnos)
 	return true;
 }
 
-/* Return whether a relation has a unique index on a subset of attnos. */
+/*
+ * Return whether a relation has a unique index whose every column is
+ * matched by an operator of the index's operator family, under the index's
+ * collation. Indexes with expressions or a predicate are skipped without
+ * evaluating them, since that would run functions of whoever wrote them.
+ */
 static bool
-RelationUniqueOn(Oid relid, Bitmapset *attnos)
+RelationUniqueUnder(Oid relid, List *matches)
 {
 	Relation	rel = table_open(relid, AccessShareLock);
 	List	   *indexes = RelationGetIndexList(rel);
@@ -395,11 +540,18 @@ RelationUniqueOn(Oid relid, Bitmapset *attnos)
 		Form_pg_index form = index->rd_index;
 		int			column;
 		bool		covered = form->indisunique && form->indimmediate &&
-			form->indisvalid && RelationGetIndexExpressions(index) == NIL &&
-			RelationGetIndexPredicate(index) == NIL;
+			form->indisvalid && form->indislive &&
+			heap_attisnull(index->rd_indextuple, Anum_pg_index_indexprs, NULL) &&
+			heap_attisnull(index->rd_indextuple, Anum_pg_index_indpred, NULL);
 
 		for (column = 0; covered && column < form->indnkeyatts; column++)
-			covered = bms_is_member(form->indkey.values[column], attnos);
+		{
+			KeyMatch   *match = FindMatch(matches, form->indkey.values[column]);
+
+			covered = match != NULL &&
+				op_in_opfamily(match->opno, index->rd_opfamily[column]) &&
+				match->collation == index->rd_indcollation[column];
+		}
 		index_close(index, AccessShareLock);
 		if (covered)
 		{
@@ -413,31 +565,36 @@ RelationUniqueOn(Oid relid, Bitmapset *attnos)
 }
 
 /*
- * Return whether the rows of a public key source are distinct on the given
- * columns (1-based), so that an equality on them matches at most one row.
+ * Return whether an equality on the matched columns finds at most one row
+ * of a public key source.
  */
 static bool
-KeySourceUniqueOn(RangeTblEntry *rte, Bitmapset *attnos)
+KeySourceUniqueUnder(RangeTblEntry *rte, List *matches)
 {
 	switch (rte->rtekind)
 	{
 		case RTE_RELATION:
-			return RelationUniqueOn(rte->relid, attnos);
+			return RelationUniqueUnder(rte->relid, matches);
 		case RTE_FUNCTION:
-			return bms_is_member(1, attnos);
+			{
+				RangeTblFunction *rtfunc = linitial_node(RangeTblFunction, rte->functions);
+				Oid			type = exprType(rtfunc->funcexpr);
+				KeyMatch   *match = FindMatch(matches, 1);
+				Oid			opclass = GetDefaultOpClass(type, BTREE_AM_OID);
+
+				/* generate_series() values are distinct under the type's own = */
+				return match != NULL && OidIsValid(opclass) &&
+					OperatorOnOneType(match->opno, type) &&
+					op_in_opfamily(match->opno, get_opclass_family(opclass));
+			}
 		case RTE_VALUES:
-			return !bms_is_empty(attnos) && ValuesDistinctOn(rte->values_lists, attnos);
+			return ValuesDistinctUnder(rte->values_lists, matches);
 		case RTE_SUBQUERY:
 			{
 				Query	   *sub = rte->subquery;
-				Bitmapset  *inner = NULL;
 				RangeTblEntry *values;
-				int			attno = -1;
-
-				/* SELECT DISTINCT on every output column, all compared */
-				if (sub->distinctClause != NIL && !sub->hasDistinctOn &&
-					list_length(sub->distinctClause) == list_length(sub->targetList))
-					return bms_num_members(attnos) == list_length(sub->targetList);
+				List	   *inner = NIL;
+				ListCell   *lc;
 
 				/* A VALUES list in FROM, which the parser wraps in a subquery */
 				if (list_length(sub->rtable) != 1)
@@ -445,15 +602,19 @@ KeySourceUniqueOn(RangeTblEntry *rte, Bitmapset *attnos)
 				values = linitial_node(RangeTblEntry, sub->rtable);
 				if (values->rtekind != RTE_VALUES)
 					return false;
-				while ((attno = bms_next_member(attnos, attno)) >= 0)
+				foreach(lc, matches)
 				{
-					TargetEntry *tle = list_nth_node(TargetEntry, sub->targetList, attno - 1);
+					KeyMatch   *match = lfirst(lc);
+					KeyMatch   *mapped = palloc(sizeof(KeyMatch));
+					TargetEntry *tle = list_nth_node(TargetEntry, sub->targetList, match->attno - 1);
 
 					if (!IsA(tle->expr, Var))
 						return false;
-					inner = bms_add_member(inner, ((Var *) tle->expr)->varattno);
+					*mapped = *match;
+					mapped->attno = ((Var *) tle->expr)->varattno;
+					inner = lappend(inner, mapped);
 				}
-				return KeySourceUniqueOn(values, inner);
+				return ValuesDistinctUnder(values->values_lists, inner);
 			}
 		default:
 			return false;
@@ -462,16 +623,16 @@ KeySourceUniqueOn(RangeTblEntry *rte, Bitmapset *attnos)
 
 /*
  * Check the ON clause that joins the data to the keys: each conjunct that
- * reads a key source must be an equality between a column of that source and
- * an expression of the data, and the equalities must cover a unique key of
- * every key source (guarantee 4).
+ * reads a key source must be an immutable equality between a column of that
+ * source and an expression of the data, and the equalities must find at
+ * most one row of every key source (guarantee 4).
  */
 static void
 CheckKeyJoinCondition(ViewCheck *check, JoinExpr *join, Bitmapset *key_indexes)
 {
 	Query	   *query = check->query;
 	List	   *conjuncts = make_ands_implicit((Expr *) join->quals);
-	Bitmapset **matched = palloc0(sizeof(Bitmapset *) * (list_length(query->rtable) + 1));
+	List	  **matches = palloc0(sizeof(List *) * (list_length(query->rtable) + 1));
 	ListCell   *lc;
 	int			rtindex = -1;
 	const char *hint = "Join the data with ON data_column = key_column AND ..., on columns that are unique among the keys.";
@@ -482,6 +643,7 @@ CheckKeyJoinCondition(ViewCheck *check, JoinExpr *join, Bitmapset *key_indexes)
 		OpExpr	   *op;
 		Var		   *key_var = NULL;
 		Node	   *other = NULL;
+		KeyMatch   *match;
 
 		if (!bms_overlap(SourcesOf(query, conjunct), key_indexes))
 			continue;			/* a condition on the data alone */
@@ -491,6 +653,9 @@ CheckKeyJoinCondition(ViewCheck *check, JoinExpr *join, Bitmapset *key_indexes)
 							  exprType(linitial(((OpExpr *) conjunct)->args))))
 			RejectView(check, "its ON clause compares the keys by something other than equality", hint);
 		op = (OpExpr *) conjunct;
+		if (func_volatile(get_opcode(op->opno)) != PROVOLATILE_IMMUTABLE)
+			RejectView(check, "its ON clause compares the keys with an equality that is not immutable",
+					   "Compare values of the same type, so that settings such as TimeZone cannot change the result.");
 
 		key_var = ResolveVar(query, linitial(op->args));
 		other = lsecond(op->args);
@@ -502,8 +667,12 @@ CheckKeyJoinCondition(ViewCheck *check, JoinExpr *join, Bitmapset *key_indexes)
 		if (key_var == NULL || !bms_is_member(key_var->varno, key_indexes) ||
 			bms_overlap(SourcesOf(query, other), key_indexes))
 			RejectView(check, "its ON clause compares the keys by something other than a key column equal to the data", hint);
-		matched[key_var->varno] = bms_add_member(matched[key_var->varno],
-												 key_var->varattno);
+
+		match = palloc(sizeof(KeyMatch));
+		match->attno = key_var->varattno;
+		match->opno = op->opno;
+		match->collation = op->inputcollid;
+		matches[key_var->varno] = lappend(matches[key_var->varno], match);
 	}
 
 	while ((rtindex = bms_next_member(key_indexes, rtindex)) >= 0)
@@ -512,11 +681,11 @@ CheckKeyJoinCondition(ViewCheck *check, JoinExpr *join, Bitmapset *key_indexes)
 
 		if (rte->rtekind == RTE_JOIN)
 			continue;
-		if (!KeySourceUniqueOn(rte, matched[rtindex]))
+		if (!KeySourceUniqueUnder(rte, matches[rtindex]))
 			RejectView(check,
 					   psprintf("a data row could match several rows of the keys from \"%s\", and count in several groups",
 								rte->eref ? rte->eref->aliasname : "?"),
-					   "Compare the data with columns of the keys that a unique index, SELECT DISTINCT or distinct VALUES makes unique.");
+					   "Compare the data, with the column's own equality and collation, to key columns that a unique index or distinct VALUES make unique.");
 	}
 }
 
@@ -554,7 +723,7 @@ CheckPublicKeys(ViewCheck *check)
 	{
 		RangeTblEntry *rte = rt_fetch(rtindex, query->rtable);
 
-		if (!IsPublicSource(rte, check->analyst))
+		if (!IsPublicSource(rte, check->analyst_roles))
 			RejectView(check,
 					   psprintf("a grouping key comes from \"%s\", which is not a public list of keys",
 								rte->rtekind == RTE_RELATION ? get_rel_name(rte->relid) :
@@ -572,7 +741,7 @@ CheckPublicKeys(ViewCheck *check)
 		rtindex = -1;
 		while ((rtindex = bms_next_member(filtered, rtindex)) >= 0)
 		{
-			if (!IsPublicSource(rt_fetch(rtindex, query->rtable), check->analyst))
+			if (!IsPublicSource(rt_fetch(rtindex, query->rtable), check->analyst_roles))
 				RejectView(check, "its WHERE clause filters the data, which can remove keys",
 						   "Move the condition into the ON clause of the LEFT JOIN, or into a subquery of the data.");
 		}
@@ -583,7 +752,7 @@ CheckPublicKeys(ViewCheck *check)
 		node = linitial(query->jointree->fromlist);
 	else
 		node = (Node *) query->jointree;
-	while (!IsPublicJoinTree(node, query, check->analyst))
+	while (!IsPublicJoinTree(node, query, check->analyst_roles))
 	{
 		JoinExpr   *join = IsA(node, JoinExpr) ? (JoinExpr *) node : NULL;
 
@@ -600,13 +769,30 @@ CheckPublicKeys(ViewCheck *check)
 	if (!bms_is_subset(key_sources, key_indexes))
 		RejectView(check, "a grouping key comes from the data side of the join", join_hint);
 
-	/* Only the key lists themselves may be readable by the analyst */
+	/*
+	 * Only the key lists themselves may be readable by the analyst, and the
+	 * analyst must not be able to change them (a key added, a child table
+	 * appended, a foreign key probed by a DELETE).
+	 */
 	rtindex = -1;
-	while ((rtindex = bms_next_member(key_sources, rtindex)) >= 0)
+	while ((rtindex = bms_next_member(key_indexes, rtindex)) >= 0)
 	{
 		RangeTblEntry *rte = rt_fetch(rtindex, query->rtable);
 
-		if (rte->rtekind == RTE_RELATION)
+		if (rte->rtekind != RTE_RELATION)
+			continue;
+		if (AnalystCanModify(rte->relid, check->analyst_roles))
+			RejectView(check,
+					   psprintf("role \"%s\" owns or may modify the key table \"%s\"",
+								GetUserNameFromId(check->analyst, false),
+								get_rel_name(rte->relid)),
+					   "Key tables belong to the data owner; grant the analyst SELECT on them only.");
+		if (rte->inh && has_subclass(rte->relid))
+			RejectView(check,
+					   psprintf("the key table \"%s\" has child tables, which its unique index does not cover",
+								get_rel_name(rte->relid)),
+					   "Read the keys FROM ONLY that table.");
+		if (bms_is_member(rtindex, key_sources))
 			check->key_relations = lappend_oid(check->key_relations, rte->relid);
 	}
 	if (data_join != NULL)
@@ -628,7 +814,7 @@ CheckBaseRelations(Node *node, ViewCheck *check)
 
 		if (rte->rtekind == RTE_RELATION && rte->relid != check->view &&
 			!list_member_oid(check->key_relations, rte->relid) &&
-			AnalystCanRead(rte->relid, check->analyst))
+			AnalystCanRead(rte->relid, check->analyst_roles))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_GRANT_OPERATION),
 					 errmsg("role \"%s\" can read %s, which view %s reads",
@@ -668,6 +854,167 @@ CheckStatisticsRestricted(Oid analyst)
 				 errhint("Run SELECT ciam_privacy.restrict_statistics(); as a superuser in this database.")));
 }
 
+/*
+ * Reject an analyst who can connect to another database: its statistics
+ * views count the rows read in this one (pg_stat_database), and
+ * restrict_statistics() acts on one database only.
+ */
+static void
+CheckNoOtherDatabase(Oid analyst)
+{
+	Oid			argtypes[1] = {OIDOID};
+	Datum		args[1] = {ObjectIdGetDatum(analyst)};
+	char	   *names = NULL;
+	MemoryContext caller = CurrentMemoryContext;
+
+	SPI_connect();
+	if (SPI_execute_with_args("SELECT string_agg(quote_ident(datname), ', ' ORDER BY datname) "
+							  "FROM pg_catalog.pg_database "
+							  "WHERE datallowconn AND oid <> (SELECT oid FROM pg_catalog.pg_database "
+							  "WHERE datname = pg_catalog.current_database()) "
+							  "AND pg_catalog.has_database_privilege($1, oid, 'CONNECT')",
+							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not list the databases of role %u", analyst);
+	if (SPI_processed == 1)
+	{
+		char	   *value = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+		if (value != NULL)
+			names = MemoryContextStrdup(caller, value);
+	}
+	SPI_finish();
+
+	if (names != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_GRANT_OPERATION),
+				 errmsg("role \"%s\" can connect to other databases: %s",
+						GetUserNameFromId(analyst, false), names),
+				 errdetail("The statistics of every database, readable from any of them, count the rows that queries read in this one."),
+				 errhint("REVOKE CONNECT ON DATABASE ... FROM PUBLIC (and from the analyst) for each of them.")));
+}
+
+/* State of the walk over the functions a view calls */
+typedef struct FunctionCheck
+{
+	ViewCheck  *view_check;
+	bool		released;		/* checking what the view releases */
+	Oid			extension_namespace;
+} FunctionCheck;
+
+/*
+ * Check one function the view calls. Built-in functions are trusted. Any
+ * other must pin its search_path and must not belong to the analyst; in
+ * what the view releases it must also be immutable and not SECURITY DEFINER.
+ */
+static bool
+CheckOneFunction(Oid funcid, void *context)
+{
+	FunctionCheck *walk = (FunctionCheck *) context;
+	ViewCheck  *check = walk->view_check;
+	HeapTuple	tuple;
+	Form_pg_proc form;
+	bool		pinned_path = false;
+	ListCell   *lc;
+
+	if (funcid < FirstNormalObjectId)
+		return false;
+	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for function %u", funcid);
+	form = (Form_pg_proc) GETSTRUCT(tuple);
+	if (form->pronamespace == walk->extension_namespace)
+	{
+		ReleaseSysCache(tuple);
+		return false;
+	}
+
+	if (!heap_attisnull(tuple, Anum_pg_proc_proconfig, NULL))
+	{
+		bool		isnull;
+		ArrayType  *config = DatumGetArrayTypeP(SysCacheGetAttr(PROCOID, tuple,
+																 Anum_pg_proc_proconfig,
+																 &isnull));
+		Datum	   *items;
+		int			nitems;
+		int			i;
+
+		deconstruct_array(config, TEXTOID, -1, false, TYPALIGN_INT, &items, NULL, &nitems);
+		for (i = 0; i < nitems; i++)
+			pinned_path |= strncmp(TextDatumGetCString(items[i]), "search_path=", 12) == 0;
+	}
+	if (!pinned_path)
+		RejectView(check,
+				   psprintf("it calls %s(), which does not set its search_path",
+							NameStr(form->proname)),
+				   "ALTER FUNCTION ... SET search_path = pg_catalog, ...; otherwise an operator of the analyst's, first in their search_path, would run on the data.");
+	foreach(lc, check->analyst_roles)
+	{
+		if (pg_proc_ownercheck(funcid, lfirst_oid(lc)))
+			RejectView(check,
+					   psprintf("it calls %s(), which role \"%s\" owns",
+								NameStr(form->proname),
+								GetUserNameFromId(check->analyst, false)),
+					   NULL);
+	}
+	if (walk->released && (form->provolatile != PROVOLATILE_IMMUTABLE || form->prosecdef))
+		RejectView(check,
+				   psprintf("%s calls %s(), which is not immutable or is SECURITY DEFINER, so it could read rows without noise",
+							check->part, NameStr(form->proname)),
+				   NULL);
+	ReleaseSysCache(tuple);
+	return false;
+}
+
+/* Walk expressions and subqueries, checking every function they call. */
+static bool
+CheckFunctionsWalker(Node *node, FunctionCheck *walk)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, CheckFunctionsWalker, walk, 0);
+	if (walk->released && IsA(node, Aggref) &&
+		KindOfAggregate(((Aggref *) node)->aggfnoid) != DP_AGG_NONE)
+	{
+		/* The input of a DP aggregate is data; check it by the looser rule */
+		bool		released = walk->released;
+
+		walk->released = false;
+		expression_tree_walker(node, CheckFunctionsWalker, walk);
+		walk->released = released;
+		return false;
+	}
+	check_functions_in_node(node, CheckOneFunction, walk);
+	return expression_tree_walker(node, CheckFunctionsWalker, walk);
+}
+
+/* Check the functions of the whole view, and the stricter rule where it releases values (guarantee 6). */
+static void
+CheckFunctions(ViewCheck *check)
+{
+	Query	   *query = check->query;
+	FunctionCheck walk = {check, false, get_namespace_oid("ciam_privacy", false)};
+	ListCell   *lc;
+
+	check->part = "the view";
+	query_tree_walker(query, CheckFunctionsWalker, &walk, 0);
+
+	walk.released = true;
+	foreach(lc, query->targetList)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+
+		check->part = tle->resjunk ? "the ORDER BY clause" :
+			psprintf("column \"%s\"", tle->resname ? tle->resname : "?");
+		CheckFunctionsWalker((Node *) tle->expr, &walk);
+	}
+	check->part = "the HAVING, WHERE or LIMIT clause";
+	CheckFunctionsWalker(query->havingQual, &walk);
+	CheckFunctionsWalker(query->jointree->quals, &walk);
+	CheckFunctionsWalker(query->limitCount, &walk);
+	CheckFunctionsWalker(query->limitOffset, &walk);
+}
+
 /* Run every check of a view for an analyst; raise an error on the first failure. */
 static void
 CheckPublishable(Oid viewid, Oid analyst)
@@ -688,11 +1035,14 @@ CheckPublishable(Oid viewid, Oid analyst)
 		RejectView(&check, "it is not a security_barrier view",
 				   psprintf("ALTER VIEW %s SET (security_barrier = true);", check.view_name));
 
+	check.analyst_roles = AnalystRoles(analyst);
 	check.query = get_view_query(view);
 	CheckReleasedValues(&check);
 	CheckPublicKeys(&check);
+	CheckFunctions(&check);
 	CheckBaseRelations((Node *) check.query, &check);
 	CheckStatisticsRestricted(analyst);
+	CheckNoOtherDatabase(analyst);
 	table_close(view, AccessShareLock);
 }
 

@@ -652,6 +652,14 @@ ExecDpAgg(PlanState *planstate)
 
 	if (run == NULL)
 		elog(ERROR, "DP aggregate node is not registered");
+
+	/* A cursor can lower client_min_messages between its DECLARE and a FETCH */
+	if (client_min_messages < NOTICE && !superuser())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("client_min_messages must be notice or higher for queries that use DP aggregates"),
+				 errdetail("Log and debug messages can show row counts computed from the data without noise."),
+				 errhint("SET client_min_messages = notice;")));
 	run->executing = true;
 	slot = run->exec_original(planstate);
 	run->executing = false;
