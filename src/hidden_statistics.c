@@ -6,10 +6,10 @@
  * pg_statistic (most common values with their frequencies, histograms,
  * n_distinct), extended statistics, reltuples and the size of the table and
  * its indexes on disk. EXPLAIN is rejected for analysts, but estimates also
- * show through behaviour that an analyst can time or count: whether JIT
- * compiles a plan (jit_above_cost), which of a generic and a custom plan
- * wins (pg_prepared_statements.generic_plans), an index scan against a
- * sequential one.
+ * show through behaviour that an analyst can time or count. Examples are
+ * whether JIT compiles a plan (jit_above_cost), which of a generic and a
+ * custom plan wins (pg_prepared_statements.generic_plans), and an index
+ * scan against a sequential one.
  *
  * So when the current user is not a superuser and cannot read a table
  * itself, which is how an analyst reaches the tables beneath a privatized

@@ -22,10 +22,10 @@
  *	  5. The analyst can read no table of personal data the view reads, and
  *	     no per-table statistics, which count rows without noise, in this
  *	     database or, through CONNECT, in another one.
- *	  6. The analyst cannot change what the view computes: they own and may
- *	     modify no key table, and every function the view calls is built in
- *	     or pins its search_path (else an operator of the analyst's, first
- *	     in their search_path, would be called on the data). Functions in
+ *	  6. The analyst cannot change what the view computes. They own and may
+ *	     modify no key table. Every function the view calls is built in or
+ *	     pins its search_path, because otherwise an operator of the
+ *	     analyst's, first in their search_path, would be called on the data. Functions in
  *	     what the view releases must also be immutable and not SECURITY
  *	     DEFINER, so that they cannot read data on their own.
  *
@@ -524,7 +524,8 @@ ValuesDistinctUnder(List *values_lists, List *matches)
  * Return whether a relation has a unique index whose every column is
  * matched by an operator of the index's operator family, under the index's
  * collation. Indexes with expressions or a predicate are skipped without
- * evaluating them, since that would run functions of whoever wrote them.
+ * evaluating them, since that would run functions written by the index's
+ * creator.
  */
 static bool
 RelationUniqueUnder(Oid relid, List *matches)
@@ -622,10 +623,10 @@ KeySourceUniqueUnder(RangeTblEntry *rte, List *matches)
 }
 
 /*
- * Check the ON clause that joins the data to the keys: each conjunct that
- * reads a key source must be an immutable equality between a column of that
- * source and an expression of the data, and the equalities must find at
- * most one row of every key source (guarantee 4).
+ * Check the ON clause that joins the data to the keys (guarantee 4). Each
+ * conjunct that reads a key source must be an immutable equality between a
+ * column of that source and an expression of the data. Together, the
+ * equalities must find at most one row of every key source.
  */
 static void
 CheckKeyJoinCondition(ViewCheck *check, JoinExpr *join, Bitmapset *key_indexes)
@@ -692,7 +693,7 @@ CheckKeyJoinCondition(ViewCheck *check, JoinExpr *join, Bitmapset *key_indexes)
 /*
  * Check that the grouping keys come from public sources on the preserved
  * side of a single LEFT JOIN, so that each key reaches the output whatever
- * the data holds (guarantee 3), and that the join partitions the data
+ * the data contains (guarantee 3), and that the join partitions the data
  * (guarantee 4).
  */
 static void
@@ -903,8 +904,9 @@ typedef struct FunctionCheck
 
 /*
  * Check one function the view calls. Built-in functions are trusted. Any
- * other must pin its search_path and must not belong to the analyst; in
- * what the view releases it must also be immutable and not SECURITY DEFINER.
+ * other must pin its search_path and must not belong to the analyst. In
+ * what the view releases, it must also be immutable and not SECURITY
+ * DEFINER.
  */
 static bool
 CheckOneFunction(Oid funcid, void *context)
