@@ -50,7 +50,7 @@ RETURNS record
 AS 'MODULE_PATHNAME', 'budget_status'
 LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION @extschema@.budget_status() IS
-    'Limit, spent and remaining epsilon of the login role (all null without a budget)';
+    'Limit, spent and remaining epsilon of the login role (null amounts without a budget)';
 
 CREATE VIEW @extschema@.budgets AS
     SELECT role,
@@ -176,7 +176,7 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.published_view', '');
 CREATE FUNCTION @extschema@.check_published_view(view regclass, analyst regrole)
 RETURNS void
 AS 'MODULE_PATHNAME', 'check_published_view'
-LANGUAGE C STABLE STRICT;
+LANGUAGE C STABLE;
 REVOKE ALL ON FUNCTION @extschema@.check_published_view(regclass, regrole) FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.check_published_view(regclass, regrole) IS
     'Raise an error unless the view may be published to the analyst';
@@ -184,15 +184,23 @@ COMMENT ON FUNCTION @extschema@.check_published_view(regclass, regrole) IS
 CREATE FUNCTION @extschema@.publish_view(view regclass, analyst regrole)
 RETURNS void
 AS 'MODULE_PATHNAME', 'publish_view'
-LANGUAGE C VOLATILE STRICT;
+LANGUAGE C VOLATILE;
 REVOKE ALL ON FUNCTION @extschema@.publish_view(regclass, regrole) FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.publish_view(regclass, regrole) IS
     'Check that a security_barrier view releases only DP aggregates over public keys, record it, and grant SELECT on it to the analyst';
 
 CREATE FUNCTION @extschema@.unpublish_view(view regclass, analyst regrole)
 RETURNS void
-LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog AS $$
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog AS $$
 BEGIN
+    IF view IS NULL OR analyst IS NULL THEN
+        RAISE EXCEPTION 'view and analyst must not be null';
+    END IF;
+    IF NOT EXISTS (SELECT FROM @extschema@.published_view p
+                   WHERE p.view = unpublish_view.view AND p.analyst = unpublish_view.analyst) THEN
+        RAISE EXCEPTION 'view % is not published to role %', view, analyst
+            USING HINT = 'ciam_privacy.published_view lists the publications.';
+    END IF;
     EXECUTE format('REVOKE SELECT ON %s FROM %I', view, analyst::text);
     DELETE FROM @extschema@.published_view p
     WHERE p.view = unpublish_view.view AND p.analyst = unpublish_view.analyst;
@@ -213,7 +221,14 @@ BEGIN
     WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = p.view)
        OR NOT EXISTS (SELECT FROM pg_roles r WHERE r.oid = p.analyst);
     FOR published IN SELECT p.view, p.analyst FROM @extschema@.published_view p LOOP
-        PERFORM @extschema@.check_published_view(published.view, published.analyst);
+        BEGIN
+            PERFORM @extschema@.check_published_view(published.view, published.analyst);
+        EXCEPTION WHEN OTHERS THEN
+            RAISE EXCEPTION '% rejected: view % is published to role % and would no longer pass its checks',
+                tg_tag, published.view, published.analyst
+                USING DETAIL = SQLERRM,
+                      HINT = 'Run ciam_privacy.unpublish_view() first if the change is intended.';
+        END;
     END LOOP;
 END;
 $$;

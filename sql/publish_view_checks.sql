@@ -166,6 +166,19 @@ FROM plan_lines WHERE line LIKE 'Seq Scan%';
 -- the size functions are revoked too
 SELECT pg_database_size(current_database()) > 0;
 
+-- a database created after publication, which event triggers do not see,
+-- is caught when the analyst's next query starts
+\c - postgres
+CREATE DATABASE regress_checks_other;
+\c - regress_checks_analyst
+SET client_min_messages = warning;
+SELECT count(n) AS groups FROM checks_views.per_country;
+\c - postgres
+DROP DATABASE regress_checks_other;
+\c - regress_checks_analyst
+SET client_min_messages = warning;
+SELECT count(n) AS groups FROM checks_views.per_country;
+
 -- lowering client_min_messages between DECLARE and FETCH is caught
 BEGIN;
 DECLARE c CURSOR FOR SELECT * FROM checks_views.per_country;

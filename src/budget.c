@@ -388,7 +388,7 @@ PG_FUNCTION_INFO_V1(budget_status);
 
 /*
  * budget_status() returns the login role's limit, spent and remaining
- * epsilon, or a row of nulls if the role has no budget. It reads the table directly,
+ * epsilon; the amounts are null if the role has no budget. It reads the table directly,
  * so analysts need no privilege on it and see no other role's row.
  */
 Datum
@@ -413,11 +413,13 @@ budget_status(PG_FUNCTION_ARGS)
 		ChangeBudgetRow(rel, &tid, roleid, BUDGET_READ, 0, &row);
 	table_close(rel, AccessShareLock);
 
-	if (!found)
-		PG_RETURN_NULL();
-
 	rolename = GetUserNameFromId(roleid, false);
 	values[0] = DirectFunctionCall1(namein, CStringGetDatum(rolename));
+	if (!found)
+	{
+		nulls[1] = nulls[2] = nulls[3] = true;
+		PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(result_desc, values, nulls)));
+	}
 	values[1] = Float8GetDatum(EpsilonFromNanos(row.limit_nanos));
 	values[2] = Float8GetDatum(EpsilonFromNanos(row.spent_nanos));
 	values[3] = Float8GetDatum(EpsilonFromNanos(Max(row.limit_nanos - row.spent_nanos, 0)));

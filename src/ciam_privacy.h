@@ -66,6 +66,9 @@ extern void ChargeLoginRole(int64 epsilon_nanos, const char *what);
 extern double EpsilonFromNanos(int64 nanos);
 extern bool RoleHasBudget(Oid roleid);
 
+/* privatized_view.c */
+extern void CheckAnalystIsolation(Oid analyst);
+
 /* hidden_statistics.c */
 extern void InstallStatisticsHooks(void);
 

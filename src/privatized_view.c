@@ -48,6 +48,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_database.h"
+#include "lib/stringinfo.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_proc.h"
@@ -724,6 +725,13 @@ CheckPublicKeys(ViewCheck *check)
 	{
 		RangeTblEntry *rte = rt_fetch(rtindex, query->rtable);
 
+		if (rte->rtekind == RTE_RELATION && !AnalystCanRead(rte->relid, check->analyst_roles))
+			RejectView(check,
+					   psprintf("role \"%s\" cannot read the key table %s",
+								GetUserNameFromId(check->analyst, false),
+								quote_qualified_identifier(get_namespace_name(get_rel_namespace(rte->relid)),
+														   get_rel_name(rte->relid))),
+					   "Grant the analyst SELECT on the key table, if its keys are public; otherwise group by a public list of keys.");
 		if (!IsPublicSource(rte, check->analyst_roles))
 			RejectView(check,
 					   psprintf("a grouping key comes from \"%s\", which is not a public list of keys",
@@ -863,35 +871,44 @@ CheckStatisticsRestricted(Oid analyst)
 static void
 CheckNoOtherDatabase(Oid analyst)
 {
-	Oid			argtypes[1] = {OIDOID};
-	Datum		args[1] = {ObjectIdGetDatum(analyst)};
-	char	   *names = NULL;
-	MemoryContext caller = CurrentMemoryContext;
+	Relation	rel = table_open(DatabaseRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	StringInfoData names;
+	HeapTuple	tuple;
 
-	SPI_connect();
-	if (SPI_execute_with_args("SELECT string_agg(quote_ident(datname), ', ' ORDER BY datname) "
-							  "FROM pg_catalog.pg_database "
-							  "WHERE datallowconn AND oid <> (SELECT oid FROM pg_catalog.pg_database "
-							  "WHERE datname = pg_catalog.current_database()) "
-							  "AND pg_catalog.has_database_privilege($1, oid, 'CONNECT')",
-							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not list the databases of role %u", analyst);
-	if (SPI_processed == 1)
+	initStringInfo(&names);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
 	{
-		char	   *value = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		Form_pg_database form = (Form_pg_database) GETSTRUCT(tuple);
 
-		if (value != NULL)
-			names = MemoryContextStrdup(caller, value);
+		if (form->oid == MyDatabaseId || !form->datallowconn ||
+			pg_database_aclcheck(form->oid, analyst, ACL_CONNECT) != ACLCHECK_OK)
+			continue;
+		appendStringInfo(&names, "%s%s", names.len > 0 ? ", " : "",
+						 quote_identifier(NameStr(form->datname)));
 	}
-	SPI_finish();
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
 
-	if (names != NULL)
+	if (names.len > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_GRANT_OPERATION),
 				 errmsg("role \"%s\" can connect to other databases: %s",
-						GetUserNameFromId(analyst, false), names),
+						GetUserNameFromId(analyst, false), names.data),
 				 errdetail("The statistics of every database, readable from any of them, count the rows that queries read in this one."),
 				 errhint("REVOKE CONNECT ON DATABASE ... FROM PUBLIC (and from the analyst) for each of them.")));
+}
+
+/*
+ * Check, when an analyst's query starts, what DDL event triggers cannot
+ * watch: CONNECT on databases created or granted later, and statistics
+ * readable through roles granted later.
+ */
+void
+CheckAnalystIsolation(Oid analyst)
+{
+	CheckStatisticsRestricted(analyst);
+	CheckNoOtherDatabase(analyst);
 }
 
 /* State of the walk over the functions a view calls */
@@ -1057,6 +1074,10 @@ PG_FUNCTION_INFO_V1(check_published_view);
 Datum
 check_published_view(PG_FUNCTION_ARGS)
 {
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("view and analyst must not be null")));
 	CheckPublishable(PG_GETARG_OID(0), PG_GETARG_OID(1));
 	PG_RETURN_VOID();
 }
@@ -1070,12 +1091,20 @@ PG_FUNCTION_INFO_V1(publish_view);
 Datum
 publish_view(PG_FUNCTION_ARGS)
 {
-	Oid			viewid = PG_GETARG_OID(0);
-	Oid			analyst = PG_GETARG_OID(1);
+	Oid			viewid;
+	Oid			analyst;
 	Oid			argtypes[2] = {REGCLASSOID, REGROLEOID};
-	Datum		args[2] = {ObjectIdGetDatum(viewid), ObjectIdGetDatum(analyst)};
+	Datum		args[2];
 	char	   *grant;
 
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("view and analyst must not be null")));
+	viewid = PG_GETARG_OID(0);
+	analyst = PG_GETARG_OID(1);
+	args[0] = ObjectIdGetDatum(viewid);
+	args[1] = ObjectIdGetDatum(analyst);
 	CheckPublishable(viewid, analyst);
 
 	grant = psprintf("GRANT SELECT ON %s TO %s",

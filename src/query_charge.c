@@ -533,8 +533,9 @@ ChargeQuery(QueryDesc *queryDesc, int eflags)
 		if (inspecting)
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("EXPLAIN is not allowed on queries that use DP aggregates"),
-					 errdetail("EXPLAIN shows row counts and estimates computed from the data without noise.")));
+					 errmsg("EXPLAIN is not allowed on queries that use DP aggregates or read privatized views"),
+					 errdetail("EXPLAIN shows row counts and estimates computed from the data without noise."),
+					 errhint("Run the query without EXPLAIN; only superusers may see its plan.")));
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("client_min_messages must be notice or higher for queries that use DP aggregates"),
@@ -546,6 +547,10 @@ ChargeQuery(QueryDesc *queryDesc, int eflags)
 		MemoryContextSwitchTo(oldcontext);
 		return;
 	}
+
+	/* What event triggers cannot watch is checked for each analyst query */
+	if (!superuser() && ReadsPrivatizedView(queryDesc->plannedstmt))
+		CheckAnalystIsolation(GetAuthenticatedUserId());
 
 	RequirePreload();
 
