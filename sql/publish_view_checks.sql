@@ -129,6 +129,22 @@ CREATE VIEW checks_views.with_exact WITH (security_barrier) AS
     GROUP BY k.country;
 SELECT ciam_privacy.publish_view('checks_views.with_exact', 'regress_checks_analyst');
 
+-- a function hidden in a view that the view reads is checked as well, and
+-- so is ALTER ROUTINE on it after publication
+CREATE FUNCTION checks_public.decade_unpinned(numeric) RETURNS numeric
+LANGUAGE sql IMMUTABLE AS $$ SELECT floor($1 / 10) * 10 $$;
+CREATE VIEW checks_public.customers_by_decade AS
+    SELECT id, checks_public.decade_unpinned(age) AS decade FROM checks_private.customers;
+CREATE VIEW checks_views.nested WITH (security_barrier) AS
+    SELECT d, ciam_privacy.dp_count(c.id, 0.5) AS n
+    FROM generate_series(0::numeric, 90, 10) d
+    LEFT JOIN checks_public.customers_by_decade c ON c.decade = d
+    GROUP BY d;
+SELECT ciam_privacy.publish_view('checks_views.nested', 'regress_checks_analyst');
+ALTER FUNCTION checks_public.decade_unpinned(numeric) SET search_path = pg_catalog;
+SELECT ciam_privacy.publish_view('checks_views.nested', 'regress_checks_analyst');
+ALTER ROUTINE checks_public.decade_unpinned(numeric) RESET search_path;
+
 -- a role the analyst can SET ROLE to, even without INHERIT, counts as the analyst
 GRANT SELECT ON checks_private.customers TO regress_checks_reader;
 CREATE ROLE regress_checks_noinherit LOGIN NOINHERIT;
@@ -137,6 +153,16 @@ GRANT SELECT ON checks_public.countries TO regress_checks_noinherit;
 SELECT ciam_privacy.publish_view('checks_views.per_country', 'regress_checks_noinherit');
 REVOKE SELECT ON checks_public.countries FROM regress_checks_noinherit;
 DROP ROLE regress_checks_noinherit;
+CREATE ROLE regress_checks_stats LOGIN NOINHERIT;
+GRANT pg_read_all_stats TO regress_checks_stats;
+GRANT SELECT ON checks_public.countries TO regress_checks_stats;
+SELECT ciam_privacy.publish_view('checks_views.per_country', 'regress_checks_stats');
+REVOKE SELECT ON checks_public.countries FROM regress_checks_stats;
+DROP ROLE regress_checks_stats;
+
+-- pg_stat_statements counts the buffers each query read: installing it,
+-- open to PUBLIC, while views are published is rejected
+CREATE EXTENSION pg_stat_statements;
 
 -- another database the analyst may connect to
 GRANT CONNECT ON DATABASE template1 TO regress_checks_analyst;
@@ -149,6 +175,9 @@ REVOKE CONNECT ON DATABASE template1 FROM regress_checks_analyst;
 ANALYZE checks_private.customers;
 CREATE VIEW checks_views.raw_rows AS SELECT id FROM checks_private.customers;
 GRANT SELECT ON checks_views.raw_rows TO regress_checks_analyst;
+CREATE VIEW checks_private.customers_countries AS SELECT country FROM checks_private.customers;
+GRANT USAGE ON SCHEMA checks_private TO regress_checks_analyst;
+GRANT SELECT ON checks_private.customers_countries TO regress_checks_analyst;
 \c - regress_checks_analyst
 SET client_min_messages = warning;
 CREATE TEMP TABLE plan_lines (line text);
@@ -163,6 +192,18 @@ END;
 $$;
 SELECT (regexp_match(line, 'rows=(\d+)'))[1]::int AS analyst_estimate
 FROM plan_lines WHERE line LIKE 'Seq Scan%';
+CREATE TEMP TABLE width_lines (line text);
+DO $$
+DECLARE
+    line text;
+BEGIN
+    FOR line IN EXECUTE 'EXPLAIN SELECT country FROM checks_private.customers_countries' LOOP
+        INSERT INTO width_lines VALUES (line);
+    END LOOP;
+END;
+$$;
+SELECT (regexp_match(line, 'width=(\d+)'))[1]::int AS analyst_width
+FROM width_lines WHERE line LIKE 'Seq Scan%';
 -- the size functions are revoked too
 SELECT pg_database_size(current_database()) > 0;
 

@@ -15,8 +15,8 @@
  * itself, which is how an analyst reaches the tables beneath a privatized
  * view, the planner sees fixed numbers for that table: the row count set by
  * ciam_privacy.planner_rows, a size of one page per hundred of those rows,
- * and no column or extended statistics, so that every selectivity is
- * PostgreSQL's default. Plans then depend on the query and the schema, not
+ * a fixed width for variable-length columns, and no column or extended
+ * statistics, so that every selectivity is PostgreSQL's default. Plans then depend on the query and the schema, not
  * on the data.
  *
  * NOTE: execution time still depends on the data; this removes only the
@@ -29,6 +29,7 @@
 #include "optimizer/plancat.h"
 #include "utils/acl.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/selfuncs.h"
 
 #include "ciam_privacy.h"
@@ -40,6 +41,10 @@ static int	planner_rows = 1000000;
 static get_relation_info_hook_type prev_get_relation_info_hook = NULL;
 static get_relation_stats_hook_type prev_get_relation_stats_hook = NULL;
 static get_index_stats_hook_type prev_get_index_stats_hook = NULL;
+static get_attavgwidth_hook_type prev_get_attavgwidth_hook = NULL;
+
+/* Width in bytes assumed for a variable-length column of a hidden table */
+#define HIDDEN_COLUMN_WIDTH 32
 
 /* Return whether the planner must not see the statistics of a table. */
 static bool
@@ -108,6 +113,17 @@ HideIndexStatistics(PlannerInfo *root, Oid indexOid, AttrNumber indexattnum,
 	return false;
 }
 
+/* Give the planner a fixed average width for columns of a hidden table. */
+static int32
+HideColumnWidth(Oid relid, AttrNumber attnum)
+{
+	if (HideStatisticsOf(relid))
+		return HIDDEN_COLUMN_WIDTH;
+	if (prev_get_attavgwidth_hook)
+		return prev_get_attavgwidth_hook(relid, attnum);
+	return 0;
+}
+
 void
 InstallStatisticsHooks(void)
 {
@@ -126,4 +142,6 @@ InstallStatisticsHooks(void)
 	get_relation_stats_hook = HideColumnStatistics;
 	prev_get_index_stats_hook = get_index_stats_hook;
 	get_index_stats_hook = HideIndexStatistics;
+	prev_get_attavgwidth_hook = get_attavgwidth_hook;
+	get_attavgwidth_hook = HideColumnWidth;
 }

@@ -43,6 +43,7 @@
 #include "postgres.h"
 
 #include "access/genam.h"
+#include "access/relation.h"
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/namespace.h"
@@ -85,6 +86,7 @@ typedef struct ViewCheck
 	const char *part;			/* the part of the view being checked */
 	int			dp_aggregates;
 	List	   *key_relations;	/* OIDs of the public relations of the keys */
+	List	   *walked_views;	/* views whose queries are being walked */
 } ViewCheck;
 
 static void
@@ -808,6 +810,17 @@ CheckPublicKeys(ViewCheck *check)
 		CheckKeyJoinCondition(check, data_join, key_indexes);
 }
 
+/* Return the query of a view that a view reads. */
+static Query *
+NestedViewQuery(Oid relid)
+{
+	Relation	view = relation_open(relid, AccessShareLock);
+	Query	   *query = copyObject(get_view_query(view));
+
+	relation_close(view, AccessShareLock);
+	return query;
+}
+
 /*
  * Reject the view if the analyst can read a relation of personal data that
  * it reads, that is any relation but the view itself and its key lists.
@@ -832,6 +845,17 @@ CheckBaseRelations(Node *node, ViewCheck *check)
 													   get_rel_name(rte->relid)),
 							check->view_name),
 					 errhint("Revoke that privilege (from PUBLIC too) before publishing the view.")));
+		/* The relations beneath a view that the view reads count as well */
+		if (rte->rtekind == RTE_RELATION && rte->relkind == RELKIND_VIEW &&
+			!list_member_oid(check->walked_views, rte->relid))
+		{
+			bool		result;
+
+			check->walked_views = lappend_oid(check->walked_views, rte->relid);
+			result = CheckBaseRelations((Node *) NestedViewQuery(rte->relid), check);
+			check->walked_views = list_delete_last(check->walked_views);
+			return result;
+		}
 		return false;
 	}
 	if (IsA(node, Query))
@@ -840,26 +864,58 @@ CheckBaseRelations(Node *node, ViewCheck *check)
 	return expression_tree_walker(node, CheckBaseRelations, (void *) check);
 }
 
-/* Reject an analyst who can read per-table statistics (guarantee 5). */
+/* Return whether a role can call pg_stat_statements, if it is installed. */
+static bool
+CanReadStatementStatistics(Oid role)
+{
+	Oid			argtypes[1] = {OIDOID};
+	Datum		args[1] = {ObjectIdGetDatum(role)};
+	bool		readable;
+
+	SPI_connect();
+	if (SPI_execute_with_args("SELECT 1 FROM pg_catalog.pg_proc "
+							  "WHERE proname IN ('pg_stat_statements', 'pg_stat_statements_info') "
+							  "AND pg_catalog.has_function_privilege($1, oid, 'EXECUTE')",
+							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up pg_stat_statements");
+	readable = SPI_processed > 0;
+	SPI_finish();
+	return readable;
+}
+
+/*
+ * Reject an analyst who can read per-table or per-statement statistics,
+ * through any role it can SET ROLE to (guarantee 5).
+ */
 static void
 CheckStatisticsRestricted(Oid analyst)
 {
 	Oid			counters[] = {F_PG_STAT_GET_TUPLES_RETURNED,
 		F_PG_STAT_GET_XACT_TUPLES_FETCHED, F_PG_STAT_GET_LIVE_TUPLES,
 	F_PG_STAT_GET_BLOCKS_FETCHED, F_PG_RELATION_SIZE_REGCLASS};
-	bool		readable = pg_attribute_aclcheck(RelationRelationId,
-												 Anum_pg_class_reltuples,
-												 analyst, ACL_SELECT) == ACLCHECK_OK;
-	int			i;
+	List	   *roles = AnalystRoles(analyst);
+	bool		readable = false;
+	ListCell   *lc;
 
-	for (i = 0; i < (int) lengthof(counters) && !readable; i++)
-		readable = pg_proc_aclcheck(counters[i], analyst, ACL_EXECUTE) == ACLCHECK_OK;
+	foreach(lc, roles)
+	{
+		Oid			role = lfirst_oid(lc);
+		int			i;
+
+		readable |= pg_attribute_aclcheck(RelationRelationId, Anum_pg_class_reltuples,
+										  role, ACL_SELECT) == ACLCHECK_OK;
+		for (i = 0; i < (int) lengthof(counters) && !readable; i++)
+			readable = pg_proc_aclcheck(counters[i], role, ACL_EXECUTE) == ACLCHECK_OK;
+		readable |= CanReadStatementStatistics(role);
+		if (readable)
+			break;
+	}
 	if (readable)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_GRANT_OPERATION),
 				 errmsg("role \"%s\" can read per-table statistics, which count rows without noise",
 						GetUserNameFromId(analyst, false)),
-				 errdetail("The statistics functions (pg_stat_get_*), the size functions and pg_class.reltuples show how many rows a query read."),
+				 errdetail("The statistics functions (pg_stat_get_*), the size functions, pg_class.reltuples and pg_stat_statements show how many rows a query read."),
 				 errhint("Run SELECT ciam_privacy.restrict_statistics(); as a superuser in this database.")));
 }
 
@@ -991,7 +1047,30 @@ CheckFunctionsWalker(Node *node, FunctionCheck *walk)
 	if (node == NULL)
 		return false;
 	if (IsA(node, Query))
-		return query_tree_walker((Query *) node, CheckFunctionsWalker, walk, 0);
+		return query_tree_walker((Query *) node, CheckFunctionsWalker, walk,
+								 QTW_EXAMINE_RTES_BEFORE);
+	if (IsA(node, RangeTblEntry))
+	{
+		RangeTblEntry *rte = (RangeTblEntry *) node;
+
+		/* The functions of a view that the view reads count as well */
+		ViewCheck  *check = walk->view_check;
+
+		if (rte->rtekind == RTE_RELATION && rte->relkind == RELKIND_VIEW &&
+			!list_member_oid(check->walked_views, rte->relid))
+		{
+			bool		released = walk->released;
+			bool		result;
+
+			walk->released = false;
+			check->walked_views = lappend_oid(check->walked_views, rte->relid);
+			result = CheckFunctionsWalker((Node *) NestedViewQuery(rte->relid), walk);
+			check->walked_views = list_delete_last(check->walked_views);
+			walk->released = released;
+			return result;
+		}
+		return false;
+	}
 	if (walk->released && IsA(node, Aggref) &&
 		KindOfAggregate(((Aggref *) node)->aggfnoid) != DP_AGG_NONE)
 	{
@@ -1016,7 +1095,7 @@ CheckFunctions(ViewCheck *check)
 	ListCell   *lc;
 
 	check->part = "the view";
-	query_tree_walker(query, CheckFunctionsWalker, &walk, 0);
+	query_tree_walker(query, CheckFunctionsWalker, &walk, QTW_EXAMINE_RTES_BEFORE);
 
 	walk.released = true;
 	foreach(lc, query->targetList)
@@ -1055,6 +1134,7 @@ CheckPublishable(Oid viewid, Oid analyst)
 				   psprintf("ALTER VIEW %s SET (security_barrier = true);", check.view_name));
 
 	check.analyst_roles = AnalystRoles(analyst);
+	check.walked_views = list_make1_oid(viewid);
 	check.query = get_view_query(view);
 	CheckReleasedValues(&check);
 	CheckPublicKeys(&check);
