@@ -129,6 +129,36 @@ CREATE VIEW checks_views.with_exact WITH (security_barrier) AS
     GROUP BY k.country;
 SELECT ciam_privacy.publish_view('checks_views.with_exact', 'regress_checks_analyst');
 
+-- key tables must be public as a whole: a grant on one column, or row-level
+-- security, would let the view release what the analyst cannot read
+CREATE TABLE checks_public.people (id int PRIMARY KEY, secret text);
+GRANT SELECT (id) ON checks_public.people TO regress_checks_analyst;
+CREATE VIEW checks_views.per_person WITH (security_barrier) AS
+    SELECT p.id, p.secret, ciam_privacy.dp_count(c.id, 0.5) AS n
+    FROM checks_public.people p LEFT JOIN checks_private.customers c ON c.id = p.id
+    GROUP BY p.id, p.secret;
+SELECT ciam_privacy.publish_view('checks_views.per_person', 'regress_checks_analyst');
+CREATE TABLE checks_public.countries_rls (country text PRIMARY KEY);
+ALTER TABLE checks_public.countries_rls ENABLE ROW LEVEL SECURITY;
+CREATE POLICY only_de ON checks_public.countries_rls FOR SELECT TO regress_checks_analyst
+    USING (country = 'DE');
+GRANT SELECT ON checks_public.countries_rls TO regress_checks_analyst;
+CREATE VIEW checks_views.per_country_rls WITH (security_barrier) AS
+    SELECT k.country, ciam_privacy.dp_count(c.id, 0.5) AS n
+    FROM checks_public.countries_rls k LEFT JOIN checks_private.customers c ON c.country = k.country
+    GROUP BY k.country;
+SELECT ciam_privacy.publish_view('checks_views.per_country_rls', 'regress_checks_analyst');
+
+-- a cast to a domain runs the functions of its CHECK constraints
+CREATE FUNCTION checks_public.is_age(numeric) RETURNS boolean
+LANGUAGE sql IMMUTABLE AS 'SELECT $1 >= 0';
+CREATE DOMAIN checks_public.age AS numeric CHECK (checks_public.is_age(VALUE));
+CREATE VIEW checks_views.domain_cast WITH (security_barrier) AS
+    SELECT k.country, ciam_privacy.dp_avg(c.age::checks_public.age, 18, 90, 0.5) AS mean_age
+    FROM checks_public.countries k LEFT JOIN checks_private.customers c ON c.country = k.country
+    GROUP BY k.country;
+SELECT ciam_privacy.publish_view('checks_views.domain_cast', 'regress_checks_analyst');
+
 -- a function hidden in a view that the view reads is checked as well, and
 -- so is ALTER ROUTINE on it after publication
 CREATE FUNCTION checks_public.decade_unpinned(numeric) RETURNS numeric

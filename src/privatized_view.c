@@ -48,6 +48,7 @@
 #include "access/table.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
 #include "catalog/pg_database.h"
 #include "lib/stringinfo.h"
 #include "catalog/pg_index.h"
@@ -241,6 +242,34 @@ AnalystCanRead(Oid relid, List *roles)
 	return false;
 }
 
+/*
+ * Return whether a relation is a public list of keys for the analyst: every
+ * column readable (SELECT on the table, not on some columns), and every row,
+ * since row-level security would hide from the analyst rows that the view,
+ * running as its owner, would release.
+ */
+static bool
+IsPublicRelation(Oid relid, List *roles)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	bool		row_security;
+	ListCell   *lc;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	row_security = ((Form_pg_class) GETSTRUCT(tuple))->relrowsecurity;
+	ReleaseSysCache(tuple);
+	if (row_security)
+		return false;
+
+	foreach(lc, roles)
+	{
+		if (pg_class_aclcheck(relid, lfirst_oid(lc), ACL_SELECT) == ACLCHECK_OK)
+			return true;
+	}
+	return false;
+}
+
 /* Return whether any of the analyst's roles owns or may modify a relation. */
 static bool
 AnalystCanModify(Oid relid, List *roles)
@@ -296,7 +325,7 @@ IsPublicSource(RangeTblEntry *rte, List *roles)
 	switch (rte->rtekind)
 	{
 		case RTE_RELATION:
-			return AnalystCanRead(rte->relid, roles);
+			return IsPublicRelation(rte->relid, roles);
 		case RTE_FUNCTION:
 			{
 				RangeTblFunction *rtfunc;
@@ -727,13 +756,13 @@ CheckPublicKeys(ViewCheck *check)
 	{
 		RangeTblEntry *rte = rt_fetch(rtindex, query->rtable);
 
-		if (rte->rtekind == RTE_RELATION && !AnalystCanRead(rte->relid, check->analyst_roles))
+		if (rte->rtekind == RTE_RELATION && !IsPublicRelation(rte->relid, check->analyst_roles))
 			RejectView(check,
-					   psprintf("role \"%s\" cannot read the key table %s",
+					   psprintf("role \"%s\" cannot read every row and column of the key table %s",
 								GetUserNameFromId(check->analyst, false),
 								quote_qualified_identifier(get_namespace_name(get_rel_namespace(rte->relid)),
 														   get_rel_name(rte->relid))),
-					   "Grant the analyst SELECT on the key table, if its keys are public; otherwise group by a public list of keys.");
+					   "Grant the analyst SELECT on the whole key table, without row-level security, if its keys are public; otherwise group by a public list of keys.");
 		if (!IsPublicSource(rte, check->analyst_roles))
 			RejectView(check,
 					   psprintf("a grouping key comes from \"%s\", which is not a public list of keys",
@@ -1040,6 +1069,54 @@ CheckOneFunction(Oid funcid, void *context)
 	return false;
 }
 
+static bool CheckFunctionsWalker(Node *node, FunctionCheck *walk);
+
+/* Return the type a domain is defined over, itself possibly a domain. */
+static Oid
+DomainBaseType(Oid domain)
+{
+	HeapTuple	tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(domain));
+	Oid			base;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for type %u", domain);
+	base = ((Form_pg_type) GETSTRUCT(tuple))->typbasetype;
+	ReleaseSysCache(tuple);
+	return base;
+}
+
+/*
+ * Check the functions of the CHECK constraints of a domain and of the
+ * domains it is based on: a cast to the domain runs them on the data.
+ */
+static void
+CheckDomainConstraints(Oid domain, FunctionCheck *walk)
+{
+	while (get_typtype(domain) == TYPTYPE_DOMAIN)
+	{
+		Relation	rel = table_open(ConstraintRelationId, AccessShareLock);
+		ScanKeyData key;
+		SysScanDesc scan;
+		HeapTuple	tuple;
+
+		ScanKeyInit(&key, Anum_pg_constraint_contypid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(domain));
+		scan = systable_beginscan(rel, ConstraintTypidIndexId, true, NULL, 1, &key);
+		while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+		{
+			bool		isnull;
+			Datum		conbin = heap_getattr(tuple, Anum_pg_constraint_conbin,
+											  RelationGetDescr(rel), &isnull);
+
+			if (!isnull)
+				CheckFunctionsWalker(stringToNode(TextDatumGetCString(conbin)), walk);
+		}
+		systable_endscan(scan);
+		table_close(rel, AccessShareLock);
+		domain = DomainBaseType(domain);
+	}
+}
+
 /* Walk expressions and subqueries, checking every function they call. */
 static bool
 CheckFunctionsWalker(Node *node, FunctionCheck *walk)
@@ -1071,6 +1148,8 @@ CheckFunctionsWalker(Node *node, FunctionCheck *walk)
 		}
 		return false;
 	}
+	if (IsA(node, CoerceToDomain))
+		CheckDomainConstraints(((CoerceToDomain *) node)->resulttype, walk);
 	if (walk->released && IsA(node, Aggref) &&
 		KindOfAggregate(((Aggref *) node)->aggfnoid) != DP_AGG_NONE)
 	{
