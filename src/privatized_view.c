@@ -156,6 +156,15 @@ IsConstantClause(Node *node)
 		 !contain_volatile_functions(node) && !contain_agg_clause(node));
 }
 
+/* Name an output column, or the ORDER BY clause for a hidden sort column, in messages. */
+static const char *
+DescribeTargetEntry(TargetEntry *tle)
+{
+	if (tle->resjunk)
+		return "the ORDER BY clause";
+	return psprintf("column \"%s\"", tle->resname ? tle->resname : "?");
+}
+
 /* Check everything the view releases (guarantee 2). */
 static void
 CheckReleasedValues(ViewCheck *check)
@@ -184,8 +193,7 @@ CheckReleasedValues(ViewCheck *check)
 	{
 		TargetEntry *tle = lfirst_node(TargetEntry, lc);
 
-		check->part = tle->resjunk ? "the ORDER BY clause" :
-			psprintf("column \"%s\"", tle->resname ? tle->resname : "?");
+		check->part = DescribeTargetEntry(tle);
 		CheckReleasedExpression((Node *) tle->expr, check);
 	}
 	check->part = "the HAVING clause";
@@ -1181,8 +1189,7 @@ CheckFunctions(ViewCheck *check)
 	{
 		TargetEntry *tle = lfirst_node(TargetEntry, lc);
 
-		check->part = tle->resjunk ? "the ORDER BY clause" :
-			psprintf("column \"%s\"", tle->resname ? tle->resname : "?");
+		check->part = DescribeTargetEntry(tle);
 		CheckFunctionsWalker((Node *) tle->expr, &walk);
 	}
 	check->part = "the HAVING, WHERE or LIMIT clause";
