@@ -270,6 +270,20 @@ PREPARE plan_me AS SELECT country FROM access_views.customers_per_country;
 EXPLAIN EXECUTE plan_me;
 DO $$ BEGIN EXECUTE 'EXPLAIN ANALYZE SELECT country FROM access_views.customers_per_country'; END $$;
 
+-- a query nested in an explained one, through a function, counts as
+-- explained: the outer plan's buffer counts include its reads
+CREATE FUNCTION regress_access_analyst.free_count() RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    n bigint;
+BEGIN
+    SELECT count(*) INTO n FROM access_views.customers_per_country;
+    RETURN n;
+END;
+$$;
+SELECT regress_access_analyst.free_count();
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT regress_access_analyst.free_count();
+SELECT regress_access_analyst.free_count();
+
 -- log and debug messages: the plan that debug_print_plan prints never
 -- reaches the analyst, and queries with client_min_messages below notice
 -- are rejected (trace_sort would print row counts)

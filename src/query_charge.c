@@ -42,6 +42,8 @@
  *	  aggregate, and plain EXPLAIN prints estimates taken from the table
  *	  statistics. Both are rejected, for any query that reads a privatized
  *	  view or uses a DP aggregate, unless the current user is a superuser.
+ *	  So is such a query nested in an EXPLAIN ANALYZE, in a function it
+ *	  calls, since the outer plan's buffer counts include the nested query's.
  *	  So is such a query run with client_min_messages below notice, since
  *	  developer settings such as trace_sort print row counts at LOG and
  *	  DEBUG levels. ciam_privacy.c also drops LOG messages to non-superuser
@@ -117,6 +119,13 @@ typedef struct CollectContext
 } CollectContext;
 
 static dlist_head active_queries = DLIST_STATIC_INIT(active_queries);
+
+/*
+ * Instrumented statements (EXPLAIN ANALYZE) now running in this backend.
+ * Their buffer and row counts include the queries nested in them, such as
+ * those of a function they call, so a DP query nested in one is refused too.
+ */
+static int	instrumented_queries = 0;
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 
 static TupleTableSlot *ExecDpAgg(PlanState *planstate);
@@ -513,7 +522,7 @@ ChargeQuery(QueryDesc *queryDesc, int eflags)
 	EState	   *estate = queryDesc->estate;
 	CollectContext context = {estate, NIL, NIL};
 	bool		inspecting = (eflags & EXEC_FLAG_EXPLAIN_ONLY) ||
-		queryDesc->instrument_options != 0;
+		queryDesc->instrument_options != 0 || instrumented_queries > 0;
 	MemoryContext oldcontext;
 	QueryReleases *query;
 	int64		total = 0;
@@ -587,6 +596,15 @@ ChargeQuery(QueryDesc *queryDesc, int eflags)
 	MemoryContextSwitchTo(oldcontext);
 }
 
+/* Forget an instrumented statement when its executor memory goes. */
+static void
+EndInstrumentedQuery(void *arg)
+{
+	int		   *counter = (int *) arg;
+
+	(*counter)--;
+}
+
 static void
 ciam_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
@@ -598,6 +616,18 @@ ciam_ExecutorStart(QueryDesc *queryDesc, int eflags)
 	/* Workers only build partial states; the leader charges the query */
 	if (!IsParallelWorker())
 		ChargeQuery(queryDesc, eflags);
+
+	if (queryDesc->instrument_options != 0 && !IsParallelWorker())
+	{
+		MemoryContextCallback *callback =
+			MemoryContextAlloc(queryDesc->estate->es_query_cxt,
+							   sizeof(MemoryContextCallback));
+
+		callback->func = EndInstrumentedQuery;
+		callback->arg = &instrumented_queries;
+		MemoryContextRegisterResetCallback(queryDesc->estate->es_query_cxt, callback);
+		instrumented_queries++;
+	}
 }
 
 void
