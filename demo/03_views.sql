@@ -23,7 +23,8 @@ FROM reference.countries AS k
 CROSS JOIN reference.sexes AS s
 LEFT JOIN crm.customers AS c
        ON c.native_country = k.country AND c.sex = s.sex
-GROUP BY k.country, s.sex;
+GROUP BY k.country, s.sex
+ORDER BY k.country, s.sex;
 
 -- Epsilon 0.2 + 0.4 + 0.4 = 1.0. dp_avg clamps age to 17..90 years and
 -- hours per week to 1..99. The bounds must not come from the data: the
@@ -37,7 +38,8 @@ SELECT k.education,
            AS mean_hours_per_week
 FROM reference.education_levels AS k
 LEFT JOIN crm.customers AS c ON c.education = k.education
-GROUP BY k.education;
+GROUP BY k.education
+ORDER BY k.education;
 
 -- Epsilon 0.2. Days are UTC days, as in the log.
 CREATE VIEW analytics.requests_per_day WITH (security_barrier) AS
@@ -46,7 +48,8 @@ SELECT k.day,
 FROM reference.log_days AS k
 LEFT JOIN crm.web_requests AS r
        ON (r.requested_at AT TIME ZONE 'UTC')::date = k.day
-GROUP BY k.day;
+GROUP BY k.day
+ORDER BY k.day;
 
 -- Epsilon 0.2. Adding or removing one request changes the number of
 -- distinct client addresses of a day by at most 1, so the sensitivity is 1.
@@ -56,7 +59,8 @@ SELECT k.day,
 FROM reference.log_days AS k
 LEFT JOIN crm.web_requests AS r
        ON (r.requested_at AT TIME ZONE 'UTC')::date = k.day
-GROUP BY k.day;
+GROUP BY k.day
+ORDER BY k.day;
 
 -- Epsilon 0.2. The inner query assigns each request to its section, and to
 -- 'other' when its first path segment is not listed.
@@ -70,7 +74,8 @@ LEFT JOIN (
     LEFT JOIN reference.site_sections AS s
            ON s.first_segment = substring(w.path FROM '^/([^/?]*)')
 ) AS r ON r.section = k.section
-GROUP BY k.section;
+GROUP BY k.section
+ORDER BY k.section;
 
 -- Epsilon 0.2.
 CREATE VIEW analytics.requests_per_status_class WITH (security_barrier) AS
@@ -78,4 +83,5 @@ SELECT k.status_class,
        ciam_privacy.dp_count(r.request_id, 0.2) AS requests
 FROM reference.status_classes AS k
 LEFT JOIN crm.web_requests AS r ON r.status / 100 = k.first_digit
-GROUP BY k.status_class;
+GROUP BY k.status_class
+ORDER BY k.status_class;

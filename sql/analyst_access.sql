@@ -33,7 +33,8 @@ CREATE VIEW access_views.customers_per_country WITH (security_barrier) AS
            ciam_privacy.dp_avg(c.age, 18, 90, 0.5) AS mean_age
     FROM access_public.countries k
     LEFT JOIN access_private.customers c ON c.country = k.country
-    GROUP BY k.country;
+    GROUP BY k.country
+    ORDER BY k.country;
 -- per-table statistics count rows without noise: publishing waits until
 -- they are restricted
 SELECT ciam_privacy.publish_view('access_views.customers_per_country', 'regress_access_analyst');
@@ -100,13 +101,15 @@ CREATE VIEW access_views.per_age_band WITH (security_barrier) AS
     FROM generate_series(0, 90, 10) band
     LEFT JOIN access_private.customers c ON (c.age / 10) * 10 = band
     WHERE band >= 10
-    GROUP BY band;
+    GROUP BY band
+    ORDER BY band;
 SELECT ciam_privacy.publish_view('access_views.per_age_band', 'regress_access_analyst');
 CREATE VIEW access_views.per_listed_country WITH (security_barrier) AS
     SELECT k.code, ciam_privacy.dp_count(c.id, 0.5) AS n
     FROM (VALUES ('DE'), ('FR')) k(code)
     LEFT JOIN access_private.customers c ON c.country = k.code
-    GROUP BY k.code;
+    GROUP BY k.code
+    ORDER BY k.code;
 SELECT ciam_privacy.publish_view('access_views.per_listed_country', 'regress_access_analyst');
 
 -- a data row that matches several keys would count in several groups
@@ -171,11 +174,12 @@ CREATE VIEW access_views.distinct_on WITH (security_barrier) AS
     FROM access_public.countries k LEFT JOIN access_private.customers c ON c.country = k.country
     GROUP BY k.country ORDER BY 1 = 1, max(c.age) DESC;
 SELECT ciam_privacy.publish_view('access_views.distinct_on', 'regress_access_analyst');
--- ordering by a noisy value and a constant LIMIT are post-processing
+-- ordering by a noisy value (then by the key) and a constant LIMIT are
+-- post-processing
 CREATE VIEW access_views.noisy_top WITH (security_barrier) AS
     SELECT k.country, ciam_privacy.dp_count(c.id, 0.5) AS n
     FROM access_public.countries k LEFT JOIN access_private.customers c ON c.country = k.country
-    GROUP BY k.country ORDER BY 2 DESC LIMIT 2;
+    GROUP BY k.country ORDER BY 2 DESC, 1 LIMIT 2;
 SELECT ciam_privacy.publish_view('access_views.noisy_top', 'regress_access_analyst');
 
 -- once a view is published, a grant that would let the analyst read its
@@ -188,7 +192,8 @@ CREATE OR REPLACE VIEW access_views.customers_per_country WITH (security_barrier
            ciam_privacy.dp_avg(c.age, 18, 90, 0.5) AS mean_age
     FROM access_public.countries k
     LEFT JOIN access_private.customers c ON c.country = k.country
-    GROUP BY k.country;
+    GROUP BY k.country
+    ORDER BY k.country;
 ALTER VIEW access_views.customers_per_country SET (security_barrier = false);
 GRANT SELECT ON access_private.customers TO regress_access_analyst;
 SELECT has_table_privilege('regress_access_analyst', 'access_private.customers', 'SELECT') AS granted;

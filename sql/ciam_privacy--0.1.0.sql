@@ -263,7 +263,9 @@ BEGIN
                 AND p.proargtypes[0] = 'oid'::regtype)
                OR p.proname IN ('pg_relation_size', 'pg_table_size',
                                 'pg_indexes_size', 'pg_total_relation_size',
-                                'pg_database_size', 'pg_tablespace_size'))
+                                'pg_database_size', 'pg_tablespace_size',
+                                'pg_current_wal_lsn', 'pg_current_wal_insert_lsn',
+                                'pg_current_wal_flush_lsn'))
     LOOP
         EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', counter);
         EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO pg_read_all_stats', counter);

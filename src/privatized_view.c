@@ -10,7 +10,9 @@
  *	  2. Everything it releases is a grouping key or an expression over DP
  *	     aggregates: output columns, hidden sort columns and HAVING alike.
  *	     No subquery appears there, LIMIT and OFFSET are constants, and
- *	     DISTINCT ON (which picks rows by an exact order) is not used.
+ *	     DISTINCT ON (which picks rows by an exact order) is not used. The
+ *	     view sorts by every grouping key, since the order in which rows
+ *	     leave a hash aggregate depends on the data.
  *	  3. The grouping keys are public and all of them reach the output,
  *	     because a group that exists only when some row has its key would
  *	     reveal that row. So keys come from tables the analyst may read,
@@ -189,6 +191,7 @@ CheckReleasedValues(ViewCheck *check)
 	if (!IsConstantClause(query->limitCount) || !IsConstantClause(query->limitOffset))
 		RejectView(check, "its LIMIT or OFFSET is not a constant", NULL);
 
+
 	foreach(lc, query->targetList)
 	{
 		TargetEntry *tle = lfirst_node(TargetEntry, lc);
@@ -201,6 +204,32 @@ CheckReleasedValues(ViewCheck *check)
 
 	if (check->dp_aggregates == 0)
 		RejectView(check, "it releases no DP aggregate", NULL);
+}
+
+/*
+ * Check that the view sorts by every grouping key (guarantee 2). Rows leave
+ * an aggregate in an order that can depend on the data, since a hash table
+ * fills in the order in which keys turn up.
+ */
+static void
+CheckSortedByKeys(ViewCheck *check)
+{
+	Query	   *query = check->query;
+	ListCell   *lc;
+
+	foreach(lc, query->groupClause)
+	{
+		SortGroupClause *group = lfirst_node(SortGroupClause, lc);
+		ListCell   *sort_lc;
+		bool		sorted = false;
+
+		foreach(sort_lc, query->sortClause)
+			sorted |= lfirst_node(SortGroupClause, sort_lc)->tleSortGroupRef ==
+				group->tleSortGroupRef;
+		if (!sorted)
+			RejectView(check, "its ORDER BY does not list every grouping key",
+					   "Add ORDER BY on the grouping keys, so that the order of its rows depends on the keys alone.");
+	}
 }
 
 /*
@@ -1228,6 +1257,7 @@ CheckPublishable(Oid viewid, Oid analyst)
 	CheckBaseRelations((Node *) check.query, &check);
 	CheckStatisticsRestricted(analyst);
 	CheckNoOtherDatabase(analyst);
+	CheckSortedByKeys(&check);
 	table_close(view, AccessShareLock);
 }
 
