@@ -255,6 +255,8 @@ CREATE DATABASE regress_checks_other;
 \c - regress_checks_analyst
 SET client_min_messages = warning;
 SELECT count(n) AS groups FROM checks_views.per_country;
+-- also a query that computes no DP column: its reads show in the counters
+SELECT count(*) AS groups FROM checks_views.per_country;
 \c - postgres
 DROP DATABASE regress_checks_other;
 \c - regress_checks_analyst

@@ -528,16 +528,20 @@ ChargeQuery(QueryDesc *queryDesc, int eflags)
 	int64		total = 0;
 	ListCell   *lc;
 
+	bool		restricted = !superuser();
+	bool		reads_view;
+
 	oldcontext = MemoryContextSwitchTo(estate->es_query_cxt);
 	CollectReleases(queryDesc->planstate, &context);
+	reads_view = restricted && ReadsPrivatizedView(queryDesc->plannedstmt);
 
 	/*
 	 * EXPLAIN shows row counts and estimates of the nodes below the
-	 * aggregates; debug messages can show them too (trace_sort). Both are
-	 * for superusers only on queries that read private data through DP.
+	 * aggregates, and debug messages can show them too (trace_sort). Both
+	 * are for superusers only on queries that read private data through DP.
 	 */
-	if ((inspecting || client_min_messages < NOTICE) && !superuser() &&
-		(context.releases != NIL || ReadsPrivatizedView(queryDesc->plannedstmt)))
+	if (restricted && (inspecting || client_min_messages < NOTICE) &&
+		(context.releases != NIL || reads_view))
 	{
 		if (inspecting)
 			ereport(ERROR,
@@ -551,15 +555,19 @@ ChargeQuery(QueryDesc *queryDesc, int eflags)
 				 errdetail("Log and debug messages can show row counts computed from the data without noise."),
 				 errhint("SET client_min_messages = notice;")));
 	}
+	/*
+	 * What event triggers cannot watch is checked for each analyst query on
+	 * a privatized view, including one that computes no DP column, because
+	 * its reads still show in the statistics.
+	 */
+	if (reads_view)
+		CheckAnalystIsolation(GetAuthenticatedUserId());
+
 	if (context.releases == NIL)
 	{
 		MemoryContextSwitchTo(oldcontext);
 		return;
 	}
-
-	/* What event triggers cannot watch is checked for each analyst query */
-	if (!superuser() && ReadsPrivatizedView(queryDesc->plannedstmt))
-		CheckAnalystIsolation(GetAuthenticatedUserId());
 
 	RequirePreload();
 
