@@ -21,7 +21,7 @@
 #
 #   Wall-clock times on a shared machine can vary by 10 % or more from run
 #   to run, so the script also counts instructions, which do not depend on
-#   the load: after the timing it stops the cluster and runs each query once
+#   the load. After the timing it stops the cluster and runs each query once
 #   more, serially and without JIT, on the smallest table in a single-user
 #   backend under valgrind's callgrind. Counting runs from PortalStart (so
 #   it includes the ExecutorStart hook that charges the budget) to the end

@@ -18,7 +18,7 @@
 #                      shared_preload_libraries, and its pg_hba.conf must let
 #                      analyst_alice log in with a password (or trust).
 #                      Its other databases must not grant CONNECT to PUBLIC
-#                      (publish_view() checks this and says what to revoke).
+#                      (publish_view() checks this and names what to revoke).
 #                      The database ciam_demo and the role analyst_alice on
 #                      that server are dropped and recreated.
 #   CIAM_KEEP_CLUSTER=1  leave the demo cluster running at the end.
@@ -67,7 +67,7 @@ copy_lines() {
 }
 
 # Print what the last query cost and the analyst's spending, as
-# budget_status() reports it. previous_spent holds the spending before it.
+# budget_status() reports it. previous_spent contains the spending before it.
 previous_spent=0
 print_budget() {
     local spent remaining limit

@@ -1,4 +1,4 @@
--- A restricted analyst sees privatized views and nothing else of the data.
+-- A restricted analyst reads privatized views and nothing else of the data.
 SET client_min_messages = warning;
 CREATE ROLE regress_access_analyst LOGIN;
 -- the statistics of any database count the rows read in this one: the
@@ -43,7 +43,7 @@ SELECT ciam_privacy.restrict_statistics();
 GRANT SELECT (country) ON access_private.customers TO PUBLIC;
 SELECT ciam_privacy.publish_view('access_views.customers_per_country', 'regress_access_analyst');
 REVOKE SELECT (country) ON access_private.customers FROM PUBLIC;
--- published before the analyst has a budget: a notice says so
+-- published before the analyst has a budget: a notice reports it
 SET client_min_messages = notice;
 SELECT ciam_privacy.publish_view('access_views.customers_per_country', 'regress_access_analyst');
 SET client_min_messages = warning;
@@ -197,7 +197,7 @@ CREATE OR REPLACE VIEW access_views.customers_per_country WITH (security_barrier
 ALTER VIEW access_views.customers_per_country SET (security_barrier = false);
 GRANT SELECT ON access_private.customers TO regress_access_analyst;
 SELECT has_table_privilege('regress_access_analyst', 'access_private.customers', 'SELECT') AS granted;
--- unpublishing revokes the grant and forgets the view
+-- unpublishing revokes the grant and deletes the record of the view
 SELECT ciam_privacy.unpublish_view('access_views.noisy_top', 'regress_access_analyst');
 SELECT has_table_privilege('regress_access_analyst', 'access_views.noisy_top', 'SELECT') AS granted;
 SELECT view, analyst FROM ciam_privacy.published_view ORDER BY view::text COLLATE "C";
@@ -238,7 +238,7 @@ CREATE AGGREGATE reuse_final(int8) (
 
 -- a leaky function or operator of the analyst's, even one that wins name
 -- resolution through the search_path, cannot be pushed below the view's
--- aggregate: it sees the released rows (one per country), never a customer
+-- aggregate: it receives the released rows (one per country), never a customer
 SET search_path = regress_access_analyst, pg_catalog, access_views;
 CREATE FUNCTION access_leak(text) RETURNS boolean
 LANGUAGE plpgsql COST 0.0000001 AS $$
@@ -300,8 +300,8 @@ SELECT count(*) AS released FROM access_views.customers_per_country;
 SET debug_print_plan = off;
 
 -- charged so far: 1.0 for both columns, then 0.5 twice for the customers
--- column alone; count(*) over the output computes no DP column and costs
--- nothing, and so do EXPLAIN and the rejected statements
+-- column alone. count(*) over the output computes no DP column and costs
+-- nothing. EXPLAIN and the rejected statements cost nothing either.
 SELECT epsilon_spent FROM ciam_privacy.budget_status();
 
 -- the view owner may still inspect plans

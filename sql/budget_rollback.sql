@@ -54,7 +54,7 @@ SELECT ciam_privacy.dp_count(1) FROM rollback_data, pg_sleep(2);
 RESET statement_timeout;
 SELECT epsilon_spent FROM ciam_privacy.budget_status();
 
--- a disconnect: the next session sees the charge
+-- a disconnect: the next session finds the charge
 SELECT ciam_privacy.dp_count(1) >= 0 AS ok FROM rollback_data;
 \c - regress_rollback_analyst
 SELECT epsilon_spent FROM ciam_privacy.budget_status();

@@ -245,7 +245,7 @@ CREATE EVENT TRIGGER ciam_privacy_recheck_published_views ON ddl_command_end
 ------------------------------------------------------------------------
 
 -- The per-table statistics functions, the size functions and
--- pg_class.reltuples show how many rows a table holds and how many rows a
+-- pg_class.reltuples show how many rows a table contains and how many rows a
 -- query read, to every role by default. This revokes them from PUBLIC in the
 -- current database and grants them to pg_read_all_stats, so monitoring
 -- roles keep them. publish_view() refuses analysts who can still read them.

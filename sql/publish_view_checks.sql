@@ -1,6 +1,6 @@
 -- publish_view() rejects views whose groups could overlap, whose keys the
--- analyst could change, and whose functions could run the analyst's code;
--- the planner sees no statistics of tables the analyst reaches only
+-- analyst could change, and whose functions could run the analyst's code.
+-- The planner uses no statistics of tables the analyst reaches only
 -- through views.
 SET client_min_messages = warning;
 CREATE ROLE regress_checks_analyst LOGIN;
@@ -210,7 +210,7 @@ GRANT CONNECT ON DATABASE template1 TO regress_checks_analyst;
 SELECT ciam_privacy.check_published_view('checks_views.per_country', 'regress_checks_analyst');
 REVOKE CONNECT ON DATABASE template1 FROM regress_checks_analyst;
 
--- the planner sees fixed statistics for tables the analyst reaches through
+-- the planner uses fixed statistics for tables the analyst reaches through
 -- views: a view without DP aggregates shows the estimate (1,000,000 rows
 -- assumed, against 3,000 real ones)
 ANALYZE checks_private.customers;

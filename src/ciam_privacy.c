@@ -14,7 +14,7 @@
  *	  client_min_messages = log would receive them. While
  *	  ciam_privacy.hide_log_messages is on, an emit_log_hook keeps messages
  *	  below INFO from clients whose session user is not a superuser; the
- *	  server log still gets them. The hook sees only messages that also go
+ *	  server log still gets them. The hook receives only messages that also go
  *	  to the server log, so query_charge.c rejects DP queries run with
  *	  client_min_messages below notice as well.
  */

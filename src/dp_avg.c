@@ -15,7 +15,8 @@
  * since one row adds or removes a term in [-R, R]. Both noises are exact
  * discrete Laplace integers (noise.c). The mean is then computed from the two
  * noisy integers alone, with the count floored at 1, and clamped to
- * [lower, upper]: post-processing, so floating point there cannot leak.
+ * [lower, upper]. That is post-processing, so its floating point reveals
+ * nothing beyond the two noisy integers.
  */
 #include "postgres.h"
 

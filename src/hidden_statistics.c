@@ -13,7 +13,7 @@
  *
  * So when the current user is not a superuser and cannot read a table
  * itself, which is how an analyst reaches the tables beneath a privatized
- * view, the planner sees fixed numbers for that table: the row count set by
+ * view, the planner uses fixed numbers for that table: the row count set by
  * ciam_privacy.planner_rows, a size of one page per hundred of those rows,
  * a fixed width for variable-length columns, and no column or extended
  * statistics, so that every selectivity is PostgreSQL's default. Plans then depend on the query and the schema, not

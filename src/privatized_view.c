@@ -39,7 +39,7 @@
  *
  * NOTE: the privacy unit is a row of the data side of the join. A join on
  * the data side that repeats a base row (one customer, many sessions)
- * multiplies that base row's contribution; bounding it per person needs
+ * multiplies that base row's contribution. Bounding it per person needs
  * privacy-unit aggregates, which this version does not have.
  */
 #include "postgres.h"
@@ -280,10 +280,10 @@ AnalystCanRead(Oid relid, List *roles)
 }
 
 /*
- * Return whether a relation is a public list of keys for the analyst: every
- * column readable (SELECT on the table, not on some columns), and every row,
- * since row-level security would hide from the analyst rows that the view,
- * running as its owner, would release.
+ * Return whether a relation is a public list of keys for the analyst. Every
+ * column must be readable (SELECT on the table, not on some columns), and so
+ * must every row. Row-level security would hide rows from the analyst that
+ * the view, running as its owner, would release.
  */
 static bool
 IsPublicRelation(Oid relid, List *roles)

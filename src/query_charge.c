@@ -12,11 +12,11 @@
  *
  * How
  *	  An ExecutorStart hook runs after the executor state is built and before
- *	  any row is read. It walks the plan state tree, finds every Agg node
- *	  whose aggregates have a ciam_privacy final function, validates their
- *	  parameters (epsilon and bounds must be constants or query parameters,
- *	  so they cannot vary from row to row), and charges the sum of all their
- *	  epsilons to the login role in one atomic step. A query that does not
+ *	  any row is read. It walks the plan state tree and finds every Agg node
+ *	  whose aggregates have a ciam_privacy final function. It validates
+ *	  their parameters: epsilon and bounds must be constants or query
+ *	  parameters, so they cannot vary from row to row. Then it charges the
+ *	  sum of all their epsilons to the login role in one atomic step. A query that does not
  *	  fit the budget therefore fails before it computes anything, and a query
  *	  whose GROUP BY finds no rows is charged all the same.
  *
