@@ -4,12 +4,15 @@ EXTVERSION = 0.1.0
 MODULE_big = ciam_privacy
 OBJS = $(patsubst %.c,%.o,$(wildcard src/*.c))
 
-DATA = sql/$(EXTENSION)--$(EXTVERSION).sql
+# The install script is assembled from the fragments in sql/install, one per
+# topic, in file-name order.
+INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 
-# Every sql/*.sql file except the install scripts is a pg_regress test, so a
+# Every sql/*.sql file is a pg_regress test, so a
 # new test needs no edit here. The tests need the library preloaded and a
 # server of our own (see scripts/test.sh), so they run only as installcheck.
-REGRESS = $(filter-out $(EXTENSION)--%,$(basename $(notdir $(wildcard sql/*.sql))))
+REGRESS = $(basename $(notdir $(wildcard sql/*.sql)))
 REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
 NO_INSTALLCHECK =
 
@@ -27,3 +30,6 @@ SHLIB_LINK = $(shell pkg-config --libs libcrypto gmp 2>/dev/null || echo -lcrypt
 override with_llvm = no
 
 include $(PGXS)
+
+$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS)
+	cat $^ > $@

@@ -7,7 +7,9 @@
 # cluster_start exports PGHOST, PGPORT and PGUSER for psql and pg_regress,
 # and CIAM_PGDATA, the data directory, for tests that restart the server.
 
-CIAM_PGBIN=/usr/lib/postgresql/15/bin
+# CIAM_PGBIN may name another copy of the PostgreSQL 15 binaries (for
+# example one per working tree, so that parallel builds install apart).
+CIAM_PGBIN=${CIAM_PGBIN:-/usr/lib/postgresql/15/bin}
 CIAM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 cluster_dir() {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what ciam_privacy needs on Debian 12, then build and install the
-# extension into the system's PostgreSQL 15. Run as root. Safe to run again:
-# packages already present are not fetched twice.
+# extension into the system's PostgreSQL 15 (or the copy named by
+# CIAM_PGBIN). Run as root. Safe to run again: packages already present are
+# not fetched twice.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -32,7 +33,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-export PATH="/usr/lib/postgresql/15/bin:$PATH"
-make -C "$here" -s PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config ${CIAM_CFLAGS:+COPT="$CIAM_CFLAGS"}
-make -C "$here" -s PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config install >/dev/null
+pgbin=${CIAM_PGBIN:-/usr/lib/postgresql/15/bin}
+export PATH="$pgbin:$PATH"
+make -C "$here" -s PG_CONFIG="$pgbin/pg_config" ${CIAM_CFLAGS:+COPT="$CIAM_CFLAGS"}
+make -C "$here" -s PG_CONFIG="$pgbin/pg_config" install >/dev/null
 echo "setup.sh: ciam_privacy built and installed into PostgreSQL 15"

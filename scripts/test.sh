@@ -7,6 +7,8 @@
 # Environment:
 #   CIAM_TEST_PORT  port of the test cluster (default 55433)
 #   CIAM_CFLAGS     extra compiler flags for the build (CI passes -Werror)
+#   CIAM_PGBIN      PostgreSQL 15 binaries to build for and run
+#                   (default /usr/lib/postgresql/15/bin)
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -30,7 +32,7 @@ failed=0
 
 echo "== pg_regress"
 rm -rf results regression.diffs regression.out
-make -s PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config installcheck >tmp/regress.log 2>&1
+make -s PG_CONFIG="$CIAM_PGBIN/pg_config" installcheck >tmp/regress.log 2>&1
 cat tmp/regress.log
 # pg_regress 15 prints one line per test: "test NAME ... ok" or "... FAILED"
 regress_ok=$(grep -cE '^(test | +)?[a-z_0-9]+ +\.\.\. ok' tmp/regress.log || true)

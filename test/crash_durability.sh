@@ -8,7 +8,7 @@
 set -euo pipefail
 
 : "${CIAM_PGDATA:?set CIAM_PGDATA to the data directory of the test cluster}"
-pgbin=/usr/lib/postgresql/15/bin
+pgbin=${CIAM_PGBIN:-/usr/lib/postgresql/15/bin}
 role=regress_crash_analyst
 queries=3000
 work=$(mktemp -d)

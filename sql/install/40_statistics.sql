@@ -1,0 +1,54 @@
+------------------------------------------------------------------------
+-- Statistics that count rows without noise
+------------------------------------------------------------------------
+
+-- The per-table statistics functions, the size functions and
+-- pg_class.reltuples show how many rows a table contains and how many rows a
+-- query read, to every role by default. This revokes them from PUBLIC in the
+-- current database and grants them to pg_read_all_stats, so monitoring
+-- roles keep them. publish_view() refuses analysts who can still read them.
+CREATE FUNCTION @extschema@.restrict_statistics()
+RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog AS $$
+DECLARE
+    counter regprocedure;
+    visible_columns text;
+BEGIN
+    FOR counter IN
+        SELECT p.oid::regprocedure FROM pg_proc p
+        WHERE p.pronamespace = 'pg_catalog'::regnamespace
+          AND ((p.proname LIKE 'pg\_stat\_get\_%' AND p.pronargs = 1
+                AND p.proargtypes[0] = 'oid'::regtype)
+               OR p.proname IN ('pg_relation_size', 'pg_table_size',
+                                'pg_indexes_size', 'pg_total_relation_size',
+                                'pg_database_size', 'pg_tablespace_size',
+                                'pg_current_wal_lsn', 'pg_current_wal_insert_lsn',
+                                'pg_current_wal_flush_lsn'))
+    LOOP
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', counter);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO pg_read_all_stats', counter);
+    END LOOP;
+
+    SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO visible_columns
+    FROM pg_attribute a
+    WHERE a.attrelid = 'pg_catalog.pg_class'::regclass AND a.attnum > 0
+      AND NOT a.attisdropped
+      AND a.attname NOT IN ('reltuples', 'relpages', 'relallvisible');
+    -- pg_stat_statements, where installed, counts the buffers each query read
+    FOR counter IN
+        SELECT p.oid::regprocedure FROM pg_proc p
+        WHERE p.proname IN ('pg_stat_statements', 'pg_stat_statements_info')
+    LOOP
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', counter);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO pg_read_all_stats', counter);
+    END LOOP;
+
+    REVOKE SELECT ON pg_catalog.pg_class FROM PUBLIC;
+    EXECUTE format('GRANT SELECT (%s) ON pg_catalog.pg_class TO PUBLIC', visible_columns);
+    GRANT SELECT ON pg_catalog.pg_class TO pg_read_all_stats;
+END;
+$$;
+REVOKE ALL ON FUNCTION @extschema@.restrict_statistics() FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.restrict_statistics() IS
+    'Revoke per-table statistics, size functions and pg_class.reltuples from PUBLIC in this database (pg_read_all_stats keeps them)';
+
