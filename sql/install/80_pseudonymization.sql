@@ -164,7 +164,7 @@ BEGIN
             USING ERRCODE = 'undefined_object';
     END IF;
     RAISE NOTICE 'version % of key "%" is deleted', version, key_name
-        USING HINT = 'Run VACUUM ciam_privacy.pseudonym_key after the commit to remove the dead row from the table file.';
+        USING HINT = 'After the commit, run VACUUM FULL ciam_privacy.pseudonym_key: a plain VACUUM leaves the deleted bytes in the free space of the page.';
 END;
 $$;
 REVOKE ALL ON FUNCTION @extschema@.destroy_key_version(text, integer) FROM PUBLIC;
@@ -187,7 +187,7 @@ BEGIN
     DELETE FROM @extschema@.pseudonym_key_grant AS g
     WHERE g.key_name = destroy_key.key_name;
     RAISE NOTICE '% version(s) of key "%" are deleted', destroyed, key_name
-        USING HINT = 'Run VACUUM ciam_privacy.pseudonym_key after the commit to remove the dead rows from the table file.';
+        USING HINT = 'After the commit, run VACUUM FULL ciam_privacy.pseudonym_key: a plain VACUUM leaves the deleted bytes in the free space of the page.';
     RETURN destroyed;
 END;
 $$;
@@ -382,7 +382,8 @@ CREATE FUNCTION @extschema@.band(
     lower_bound integer DEFAULT NULL, upper_bound integer DEFAULT NULL)
 RETURNS int4range
 LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog AS $$
-    SELECT int4range(lower(b)::integer, upper(b)::integer, '[)')
+    SELECT CASE WHEN b IS NULL THEN NULL
+                ELSE int4range(lower(b)::integer, upper(b)::integer, '[)') END
     FROM @extschema@.band(value::numeric, width::numeric,
                           lower_bound::numeric, upper_bound::numeric) AS b;
 $$;
@@ -394,7 +395,8 @@ CREATE FUNCTION @extschema@.band(
     lower_bound bigint DEFAULT NULL, upper_bound bigint DEFAULT NULL)
 RETURNS int8range
 LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog AS $$
-    SELECT int8range(lower(b)::bigint, upper(b)::bigint, '[)')
+    SELECT CASE WHEN b IS NULL THEN NULL
+                ELSE int8range(lower(b)::bigint, upper(b)::bigint, '[)') END
     FROM @extschema@.band(value::numeric, width::numeric,
                           lower_bound::numeric, upper_bound::numeric) AS b;
 $$;
