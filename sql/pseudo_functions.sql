@@ -205,6 +205,33 @@ SET ROLE regress_pseudo_loader;
 SELECT ciam_privacy.pseudonymize('alice'::text, 'regress_a');
 RESET ROLE;
 
+-- Parallel workers unwrap the key themselves and agree with the leader
+CREATE TABLE regress_parallel AS SELECT g FROM generate_series(1, 20000) AS g;
+ANALYZE regress_parallel;
+GRANT SELECT ON regress_parallel TO regress_pseudo_other;
+SELECT sum(hashtext(ciam_privacy.pseudonymize(g, 'regress_a'))) AS serial_sum
+FROM regress_parallel \gset
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+EXPLAIN (COSTS OFF)
+SELECT sum(hashtext(ciam_privacy.pseudonymize(g, 'regress_a'))) FROM regress_parallel;
+SELECT sum(hashtext(ciam_privacy.pseudonymize(g, 'regress_a'))) = :serial_sum
+           AS parallel_equals_serial
+FROM regress_parallel;
+-- Terse: the error may come from a worker, whose context line differs
+\set VERBOSITY terse
+SET ROLE regress_pseudo_other;
+SELECT sum(hashtext(ciam_privacy.pseudonymize(g, 'regress_a'))) FROM regress_parallel;
+RESET ROLE;
+\set VERBOSITY default
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
+DROP TABLE regress_parallel;
+
 ------------------------------------------------------------------------
 -- Generalization
 ------------------------------------------------------------------------

@@ -151,10 +151,17 @@ static const char *const domain_labels[PSEUDONYM_DOMAIN_COUNT] = {
 
 static void LoadRootKey(void);
 
-/* Define the root key settings; read the root key when in the postmaster. */
+/*
+ * Define the root key settings and read the root key, in the postmaster
+ * only: PGC_POSTMASTER settings cannot be defined later, and a backend that
+ * loads the library by itself has no root key (root_key_problem says so).
+ */
 void
 InitRootKey(void)
 {
+	if (!process_shared_preload_libraries_in_progress)
+		return;
+
 	DefineCustomStringVariable("ciam_privacy.root_key_file",
 							   "File that contains the root key of the pseudonymization keys.",
 							   "64 hexadecimal digits and an optional newline; the file must not be "
@@ -173,9 +180,7 @@ InitRootKey(void)
 							   PGC_POSTMASTER,
 							   GUC_SUPERUSER_ONLY,
 							   NULL, NULL, NULL);
-
-	if (process_shared_preload_libraries_in_progress)
-		LoadRootKey();
+	LoadRootKey();
 }
 
 /*

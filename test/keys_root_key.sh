@@ -140,6 +140,15 @@ restart_with "ciam_privacy.root_key_file = '$dir/root.key'"
 output=$(as_superuser "SELECT ciam_privacy.pseudonymize('alice'::text, 'root_test')")
 [ "$output" = "$reference" ] || fail "the original root key gives other pseudonyms: $output"
 
+# Without the preload, a backend that loads the library has no root key
+restart_with "shared_preload_libraries = ''"
+output=$(as_superuser "SELECT ciam_privacy.pseudonymize('alice'::text, 'root_test')")
+if ! grep -q 'no root key is loaded' <<<"$output" ||
+    ! grep -q 'not loaded through shared_preload_libraries' <<<"$output"; then
+    fail "without the preload: expected a clear error, got: $output"
+fi
+restart_with "shared_preload_libraries = 'ciam_privacy'"
+
 # The server log names the problems but never a root key
 grep -q 'no root key loaded' "$dir/server.log" || fail "the server log does not report the missing root key"
 if grep -qiF "$root_hex" "$dir/server.log" || grep -qiF "$other_hex" "$dir/server.log" ||
