@@ -81,7 +81,9 @@ key_dir=$(cluster_dir bench-pseudo)
 } | tee "$out/machine.txt"
 
 # One key for both sides: imported into ciam_privacy from a file and given
-# to pgcrypto as a bytea argument.
+# to pgcrypto's hmac(bytea, bytea) as a bytea argument. The text and inet
+# rounds call hmac(text, text) with a 32-character text key: another key
+# of the same size, so the work per value is the same.
 key_hex=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 printf '%s\n' "$key_hex" | runuser -u postgres -- sh -c "umask 077 && cat >'$key_dir/bench.key'"
 

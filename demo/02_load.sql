@@ -1,8 +1,8 @@
--- Load the access log from standard input, replacing each client IP
--- address with its pseudonym; parse the lines that scripts/demo.sh copied
--- into the crm.*_lines tables; fill the public key lists, and check the
--- result against the published facts about the files. Any failed check
--- stops the demo. scripts/demo.sh runs this file as
+-- Load the access log from standard input, with each client IP address
+-- replaced by its pseudonym. Parse the lines that scripts/demo.sh copied
+-- into the crm.*_lines tables and fill the public key lists. Then check
+-- the result against the published facts about the files: any failed
+-- check stops the demo. scripts/demo.sh runs this file as
 -- psql -f demo/02_load.sql < data/web_access/apache_access_2015.log.
 
 ------------------------------------------------------------------------

@@ -4,7 +4,7 @@
  *
  * What is protected, and from whom
  *	  A pseudonymization key turns identifiers into pseudonyms with
- *	  HMAC-SHA256. Whoever holds the key can link a pseudonym back to a
+ *	  HMAC-SHA256. A holder of the key can link a pseudonym back to a
  *	  guessed identifier (an IP address, an email), so the key must not leak
  *	  through a pg_dump, a base backup, a replica, the WAL, the server log,
  *	  pg_stat_statements or an error message. Roles that are not granted a
@@ -154,7 +154,7 @@ static void LoadRootKey(void);
 /*
  * Define the root key settings and read the root key, in the postmaster
  * only: PGC_POSTMASTER settings cannot be defined later, and a backend that
- * loads the library by itself has no root key (root_key_problem says so).
+ * loads the library by itself has no root key (root_key_problem gives the reason).
  */
 void
 InitRootKey(void)
@@ -409,7 +409,8 @@ DeriveKey(const uint8 *secret, size_t secret_len, const char *salt,
 
 /*
  * Read the root key and derive the wrapping key and the root key id from
- * it. Runs in the postmaster; failures are logged, never raised.
+ * it. Runs in the postmaster, so failures are logged as WARNING, not raised
+ * as errors.
  */
 static void
 LoadRootKey(void)

@@ -9,7 +9,7 @@
  *	  The version ends at the first ":" and the digest has a fixed length,
  *	  so a pseudonym parses one way only. Two pseudonyms are equal when the
  *	  key version and the digest are equal: pseudonyms of two versions never
- *	  compare equal, and the prefix tells which version made a pseudonym.
+ *	  compare equal, and the prefix names the version that made a pseudonym.
  *
  * Input types
  *	  Each input type is hashed under its own key: bytea under the key

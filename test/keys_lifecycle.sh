@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Pseudonymization keys over their life, attacked from outside SQL:
 #   - pseudonyms are stable across sessions and a server restart;
-#   - a pg_dump holds no key material: not the bytes of an imported key or
+#   - a pg_dump contains no key material: not the bytes of an imported key or
 #     of the root key (in hexadecimal, either case, or raw), and no 32-byte
 #     window of the dump, raw or hex-decoded, is the generated key (each
 #     window is tried as an HMAC key against a known pseudonym);
@@ -55,7 +55,7 @@ psql -X -q -v ON_ERROR_STOP=1 -d postgres \
     -c "CREATE DATABASE $db"
 q "$db" "CREATE EXTENSION ciam_privacy" >/dev/null
 
-# An imported key whose bytes the test knows, and a generated one it does not
+# An imported key with bytes known to the test, and a generated one
 imported_hex=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 printf '%s\n' "$imported_hex" | runuser -u postgres -- sh -c "umask 077 && cat >'$work/imported.key'"
 q "$db" "SELECT ciam_privacy.import_key('lifecycle_imported', '$work/imported.key')" >/dev/null
@@ -78,7 +78,7 @@ after_restart=$(q "$db" "$pseudonyms_sql")
 echo "stable across sessions and a restart: $(tr ',' '\n' <<<"$first" | wc -l) pseudonyms"
 
 # The imported key's pseudonym of '' as bytea is HMAC-SHA256(key, ''):
-# compute it outside the server to prove the test knows the right bytes
+# compute it outside the server to prove the test has the right bytes
 expected_empty=$(printf '' | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$imported_hex" | sed 's/.*= //')
 got_empty=$(q "$db" "SELECT ciam_privacy.pseudonymize(''::bytea, 'lifecycle_imported')")
 [ "$got_empty" = "v1:$expected_empty" ] ||
@@ -131,7 +131,7 @@ psql -X -q -v ON_ERROR_STOP=1 -d "$restored" -f "$work/dump.sql" >/dev/null 2>"$
 [ "$(q "$restored" "$pseudonyms_sql")" = "$first" ] ||
     fail "the restored database computes other pseudonyms"
 
-# Destruction while another backend holds the key in an open transaction
+# Destruction while another backend has the key in an open transaction
 mkfifo "$work/holder.in"
 psql -X -At -d "$db" <"$work/holder.in" >"$work/holder.out" 2>&1 &
 holder=$!
@@ -157,16 +157,16 @@ grep -q '^same transaction v1:' "$work/holder.out" ||
 grep -q 'version 1 of pseudonymization key "lifecycle_imported" does not exist' "$work/holder.out" ||
     fail "the destroyed version was still usable in a later transaction"
 
-# After VACUUM FULL, neither the table file nor a new dump holds the row
+# After VACUUM FULL, neither the table file nor a new dump contains the row
 q "$db" "VACUUM FULL ciam_privacy.pseudonym_key" >/dev/null
 q "$db" "CHECKPOINT" >/dev/null
 table_file="$CIAM_PGDATA/$(q "$db" "SELECT pg_relation_filepath('ciam_privacy.pseudonym_key')")"
 if file_contains_hex_bytes "$table_file" "$wrapped_hex"; then
-    fail "the table file still holds the destroyed wrapped key after VACUUM FULL"
+    fail "the table file still contains the destroyed wrapped key after VACUUM FULL"
 fi
 "$pgbin/pg_dump" -d "$db" -f "$work/dump2.sql"
 if grep -qiF "$wrapped_hex" "$work/dump2.sql"; then
-    fail "a dump after destruction still holds the destroyed wrapped key"
+    fail "a dump after destruction still contains the destroyed wrapped key"
 fi
 q "$db" "SELECT ciam_privacy.pseudonymize('x'::text, 'lifecycle_generated') ~ '^v1:'" | grep -qx t ||
     fail "the other key stopped working after the destruction"

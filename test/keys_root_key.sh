@@ -127,7 +127,7 @@ restart_with "ciam_privacy.root_key_command = 'printf %s $root_hex'"
 output=$(as_superuser "SELECT ciam_privacy.pseudonymize('alice'::text, 'root_test')")
 [ "$output" = "$reference" ] || fail "the root key command gives other pseudonyms: $output"
 
-# Another root key cannot unwrap the keys and says so
+# Another root key cannot unwrap the keys, and the error names that cause
 other_hex=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 write_root_file "$dir/other.key" 600 "$other_hex"
 restart_with "ciam_privacy.root_key_command = ''" "ciam_privacy.root_key_file = '$dir/other.key'"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # An analyst (a login role with a privacy budget) attacks the keys from
 # their own session: directly, through a SECURITY DEFINER function of a
-# role that holds a grant, through the internal wrapping functions, the key
+# role that has a grant, through the internal wrapping functions, the key
 # tables and the root key settings. Every attempt must fail without
 # revealing key material. Runs on the test cluster.
 set -euo pipefail
@@ -81,7 +81,7 @@ expect_error "pg_settings" \
     "SELECT CASE WHEN count(*) = 0 THEN 'hidden' END FROM pg_settings WHERE name LIKE 'ciam_privacy.root_key%'" \
     '^hidden$'
 
-# A role without a budget that holds the grant is not stopped by the
+# A role without a budget that has the grant is not stopped by the
 # login check
 output=$(psql -X -At -q -c "SET ROLE regress_login_loader" -c "SELECT public.loader_pseudonym('alice') ~ '^v1:'" 2>&1)
 [ "$output" = t ] || fail "the loader could not use its own function: $output"
