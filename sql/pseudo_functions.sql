@@ -129,6 +129,17 @@ BEGIN;
 SELECT ciam_privacy.destroy_key('regress_b');
 ROLLBACK;
 SELECT ciam_privacy.pseudonymize('alice'::text, 'regress_b') ~ '^v1:' AS b_kept_after_rollback;
+-- Key changes apply at once in their own transaction, and a version
+-- rolled back with its savepoint is not used afterwards
+BEGIN;
+SELECT ciam_privacy.pseudonymize('alice'::text, 'regress_b') ~ '^v1:' AS before_rotation;
+SAVEPOINT before_rotation;
+SELECT ciam_privacy.rotate_key('regress_b') AS rotated_to;
+SELECT ciam_privacy.pseudonymize('alice'::text, 'regress_b') ~ '^v2:' AS after_rotation;
+ROLLBACK TO SAVEPOINT before_rotation;
+SELECT ciam_privacy.pseudonymize('alice'::text, 'regress_b') ~ '^v1:' AS after_rollback;
+SELECT ciam_privacy.pseudonymize('alice'::text, 'regress_b', 2);
+COMMIT;
 
 -- Tampered rows: a wrapped key copied under another name or version, or a
 -- row claiming another root key, is rejected

@@ -39,7 +39,9 @@
  *	  then wiped (explicit_bzero, and EVP_MAC_CTX_free, which clears
  *	  OpenSSL's copies) and freed. A key destroyed by another session is
  *	  therefore gone from every backend once the transactions that had
- *	  already used it end.
+ *	  already used it end. The cache is also dropped when a subtransaction
+ *	  aborts and when this backend creates, rotates or destroys a key, so a
+ *	  transaction never uses a version that it rolled back or replaced.
  */
 #include "postgres.h"
 
@@ -681,7 +683,21 @@ FreeKeyEntry(PseudonymKey *entry)
 	pfree(entry);
 }
 
-/* Wipe and free every unwrapped key when a transaction ends. */
+/* Wipe and free every unwrapped key, and invalidate the call sites' pointers. */
+static void
+ForgetAllKeys(void)
+{
+	while (key_cache != NULL)
+	{
+		PseudonymKey *next = key_cache->next;
+
+		FreeKeyEntry(key_cache);
+		key_cache = next;
+	}
+	key_cache_generation++;
+}
+
+/* Forget every unwrapped key when a transaction ends. */
 static void
 ForgetKeysAtXactEnd(XactEvent event, void *arg)
 {
@@ -693,18 +709,41 @@ ForgetKeysAtXactEnd(XactEvent event, void *arg)
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
 		case XACT_EVENT_PREPARE:
-			while (key_cache != NULL)
-			{
-				PseudonymKey *next = key_cache->next;
-
-				FreeKeyEntry(key_cache);
-				key_cache = next;
-			}
-			key_cache_generation++;
+			ForgetAllKeys();
 			break;
 		default:
 			break;
 	}
+}
+
+/*
+ * Forget every unwrapped key when a subtransaction aborts: a key version
+ * created in it is gone, and must not stay the current version.
+ */
+static void
+ForgetKeysAtSubXactAbort(SubXactEvent event, SubTransactionId mySubid,
+						 SubTransactionId parentSubid, void *arg)
+{
+	(void) mySubid;
+	(void) parentSubid;
+	(void) arg;
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		ForgetAllKeys();
+}
+
+PG_FUNCTION_INFO_V1(forget_cached_keys);
+
+/*
+ * forget_cached_keys()
+ *	  Drop this backend's unwrapped keys, so that a key changed by this
+ *	  transaction is read again. The key management functions call it.
+ */
+Datum
+forget_cached_keys(PG_FUNCTION_ARGS)
+{
+	(void) fcinfo;
+	ForgetAllKeys();
+	PG_RETURN_VOID();
 }
 
 /*
@@ -830,7 +869,7 @@ LoadKey(const char *name, int32 version)
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("version %d of pseudonymization key \"%s\" does not exist",
 						version, name),
-				 errdetail("A destroyed version cannot be used again.")));
+				 errhint("The view ciam_privacy.pseudonym_keys lists the versions that exist.")));
 	}
 
 	stored_root_id = DatumGetByteaPP(heap_getattr(found, Anum_pseudonym_key_root_key_id,
@@ -889,6 +928,7 @@ GetPseudonymKey(FmgrInfo *flinfo, text *name_text, int32 version)
 		if (!xact_callback_registered)
 		{
 			RegisterXactCallback(ForgetKeysAtXactEnd, NULL);
+			RegisterSubXactCallback(ForgetKeysAtSubXactAbort, NULL);
 			xact_callback_registered = true;
 		}
 		entry = LoadKey(name, version);

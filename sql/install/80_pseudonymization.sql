@@ -70,6 +70,13 @@ REVOKE ALL ON FUNCTION @extschema@.root_key_status() FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.root_key_status() IS
     'Whether the root key was loaded at server start, its id, or why it was not';
 
+-- Internal: drop this backend's unwrapped keys after a change to the keys.
+CREATE FUNCTION @extschema@.forget_cached_keys()
+RETURNS void
+AS 'MODULE_PATHNAME', 'forget_cached_keys'
+LANGUAGE C VOLATILE;
+REVOKE ALL ON FUNCTION @extschema@.forget_cached_keys() FROM PUBLIC;
+
 -- Add a version to key_name: the first one when the key does not exist.
 -- wrap_key_file() is null for a generated key.
 CREATE FUNCTION @extschema@.add_key_version(key_name text, key_file text)
@@ -97,6 +104,7 @@ BEGIN
                w.root_key_id, w.wrapped_key
         FROM @extschema@.wrap_key_file(add_key_version.key_name, new_version, key_file) AS w;
     END IF;
+    PERFORM @extschema@.forget_cached_keys();
     RETURN new_version;
 END;
 $$;
@@ -163,6 +171,7 @@ BEGIN
             version, key_name
             USING ERRCODE = 'undefined_object';
     END IF;
+    PERFORM @extschema@.forget_cached_keys();
     RAISE NOTICE 'version % of key "%" is deleted', version, key_name
         USING HINT = 'After the commit, run VACUUM FULL ciam_privacy.pseudonym_key: a plain VACUUM leaves the deleted bytes in the free space of the page.';
 END;
@@ -186,6 +195,7 @@ BEGIN
     END IF;
     DELETE FROM @extschema@.pseudonym_key_grant AS g
     WHERE g.key_name = destroy_key.key_name;
+    PERFORM @extschema@.forget_cached_keys();
     RAISE NOTICE '% version(s) of key "%" are deleted', destroyed, key_name
         USING HINT = 'After the commit, run VACUUM FULL ciam_privacy.pseudonym_key: a plain VACUUM leaves the deleted bytes in the free space of the page.';
     RETURN destroyed;
@@ -227,10 +237,11 @@ RETURNS void
 LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog AS $$
     DELETE FROM @extschema@.pseudonym_key_grant AS g
     WHERE g.key_name = revoke_key.key_name AND g.grantee = revoke_key.grantee;
+    SELECT @extschema@.forget_cached_keys();
 $$;
 REVOKE ALL ON FUNCTION @extschema@.revoke_key(text, regrole) FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.revoke_key(text, regrole) IS
-    'Withdraw a grant_key(); takes effect in other sessions at their next transaction';
+    'Withdraw a grant_key(); takes effect in this session at once, in others at their next transaction';
 
 ------------------------------------------------------------------------
 -- pseudonymize(): every role may call it; the C code checks the grants
