@@ -74,6 +74,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 
 #include "ciam_privacy.h"
 
@@ -747,34 +748,60 @@ forget_cached_keys(PG_FUNCTION_ARGS)
 }
 
 /*
- * Check that the current user may use the key: superusers may, roles with
- * a privacy budget (analysts) may not, and other roles need a row in
- * ciam_privacy.pseudonym_key_grant for a role whose privileges they have.
+ * Return the snapshot for reading the key tables: the latest one, so that
+ * a key destroyed or a grant revoked by a committed transaction is seen at
+ * once. Parallel mode forbids new snapshots, so a parallel query reads
+ * with its active snapshot, as of the start of the query.
+ */
+static Snapshot
+KeyTableSnapshot(void)
+{
+	if (!IsInParallelMode())
+		return RegisterSnapshot(GetLatestSnapshot());
+	if (ActiveSnapshotSet())
+		return RegisterSnapshot(GetActiveSnapshot());
+	return RegisterSnapshot(GetTransactionSnapshot());
+}
+
+/*
+ * Check that the current user may use the key. Analysts may not: neither
+ * a current role with a privacy budget, nor any role in a session whose
+ * login role has a budget (so not through a SECURITY DEFINER function
+ * either), unless that login role is a superuser. Then superusers may, and
+ * other roles need a row in ciam_privacy.pseudonym_key_grant for a role
+ * whose privileges they have.
  */
 static void
 CheckKeyPermission(const char *name)
 {
 	Oid			user = GetUserId();
 	Oid			login = GetAuthenticatedUserId();
+	Oid			analyst = InvalidOid;
 	Relation	rel;
 	ScanKeyData key;
 	SysScanDesc scan;
+	Snapshot	snapshot;
 	HeapTuple	tuple;
 	bool		granted = false;
 
-	if (superuser_arg(user))
-		return;
-	if (RoleHasBudget(user) || RoleHasBudget(login))
+	if (RoleHasBudget(user))
+		analyst = user;
+	else if (!superuser_arg(login) && RoleHasBudget(login))
+		analyst = login;
+	if (OidIsValid(analyst))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied for pseudonymization key \"%s\"", name),
 				 errdetail("Role \"%s\" has a privacy budget, and analyst roles cannot pseudonymize.",
-						   GetUserNameFromId(RoleHasBudget(user) ? user : login, false))));
+						   GetUserNameFromId(analyst, false))));
+	if (superuser_arg(user))
+		return;
 
 	rel = OpenExtensionTable("pseudonym_key_grant", AccessShareLock);
 	ScanKeyInit(&key, Anum_pseudonym_key_grant_name, BTEqualStrategyNumber,
 				F_TEXTEQ, CStringGetTextDatum(name));
-	scan = systable_beginscan(rel, PrimaryKeyIndex(rel), true, NULL, 1, &key);
+	snapshot = KeyTableSnapshot();
+	scan = systable_beginscan(rel, PrimaryKeyIndex(rel), true, snapshot, 1, &key);
 	while (!granted && HeapTupleIsValid(tuple = systable_getnext(scan)))
 	{
 		bool		isnull;
@@ -785,6 +812,7 @@ CheckKeyPermission(const char *name)
 			granted = true;
 	}
 	systable_endscan(scan);
+	UnregisterSnapshot(snapshot);
 	table_close(rel, AccessShareLock);
 
 	if (!granted)
@@ -830,6 +858,7 @@ LoadKey(const char *name, int32 version)
 	SysScanDesc scan;
 	HeapTuple	tuple;
 	HeapTuple	found = NULL;
+	Snapshot	snapshot;
 	int32		found_version = 0;
 	PseudonymKey *entry;
 	bool		isnull;
@@ -841,7 +870,8 @@ LoadKey(const char *name, int32 version)
 				F_TEXTEQ, CStringGetTextDatum(name));
 	ScanKeyInit(&keys[1], Anum_pseudonym_key_version, BTEqualStrategyNumber,
 				F_INT4EQ, Int32GetDatum(version));
-	scan = systable_beginscan(rel, PrimaryKeyIndex(rel), true, NULL,
+	snapshot = KeyTableSnapshot();
+	scan = systable_beginscan(rel, PrimaryKeyIndex(rel), true, snapshot,
 							  version == 0 ? 1 : 2, keys);
 	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
 	{
@@ -857,6 +887,7 @@ LoadKey(const char *name, int32 version)
 		}
 	}
 	systable_endscan(scan);
+	UnregisterSnapshot(snapshot);
 
 	if (found == NULL)
 	{

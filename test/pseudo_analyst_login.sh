@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # An analyst (a login role with a privacy budget) attacks the keys from
 # their own session: directly, through a SECURITY DEFINER function of a
-# role that has a grant, through the internal wrapping functions, the key
+# role that has a grant or of a superuser, through the internal wrapping functions, the key
 # tables and the root key settings. Every attempt must fail without
 # revealing key material. Runs on the test cluster.
 set -euo pipefail
@@ -16,6 +16,7 @@ fail() {
 psql -X -q -v ON_ERROR_STOP=1 <<'SQL'
 SET client_min_messages = warning;
 DROP FUNCTION IF EXISTS public.loader_pseudonym(text);
+DROP FUNCTION IF EXISTS public.owner_pseudonym(text);
 DROP ROLE IF EXISTS regress_login_analyst;
 DROP ROLE IF EXISTS regress_login_loader;
 CREATE ROLE regress_login_analyst LOGIN;
@@ -30,6 +31,11 @@ LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog
 AS $$ SELECT ciam_privacy.pseudonymize(value, 'login_test') $$;
 ALTER FUNCTION public.loader_pseudonym(text) OWNER TO regress_login_loader;
 GRANT EXECUTE ON FUNCTION public.loader_pseudonym(text) TO regress_login_analyst;
+-- The same, owned by a superuser
+CREATE FUNCTION public.owner_pseudonym(value text) RETURNS text
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog
+AS $$ SELECT ciam_privacy.pseudonymize(value, 'login_test') $$;
+GRANT EXECUTE ON FUNCTION public.owner_pseudonym(text) TO regress_login_analyst;
 SQL
 
 # Run SQL as the analyst; print output and errors.
@@ -55,6 +61,9 @@ expect_error "direct call" \
     'has a privacy budget, and analyst roles cannot pseudonymize'
 expect_error "through a SECURITY DEFINER function of a granted role" \
     "SELECT public.loader_pseudonym('alice')" \
+    'has a privacy budget, and analyst roles cannot pseudonymize'
+expect_error "through a SECURITY DEFINER function of a superuser" \
+    "SELECT public.owner_pseudonym('alice')" \
     'has a privacy budget, and analyst roles cannot pseudonymize'
 expect_error "email helper" \
     "SELECT ciam_privacy.pseudonymize_email('alice@example.com', 'login_test')" \
@@ -89,6 +98,7 @@ output=$(psql -X -At -q -c "SET ROLE regress_login_loader" -c "SELECT public.loa
 psql -X -q -v ON_ERROR_STOP=1 <<'SQL'
 SET client_min_messages = warning;
 DROP FUNCTION public.loader_pseudonym(text);
+DROP FUNCTION public.owner_pseudonym(text);
 SELECT ciam_privacy.destroy_key('login_test') \g /dev/null
 DELETE FROM ciam_privacy.budget WHERE role = 'regress_login_analyst'::regrole;
 REVOKE USAGE ON SCHEMA ciam_privacy FROM regress_login_loader;
