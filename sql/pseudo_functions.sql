@@ -124,6 +124,10 @@ FROM ciam_privacy.pseudonym_key WHERE key_name = 'regress_a' AND version = 1;
 SELECT ciam_privacy.pseudonymize('alice'::text, 'regress_a', 1);
 SELECT ciam_privacy.destroy_key_version('regress_a', 1);
 SELECT ciam_privacy.pseudonymize('alice'::text, 'regress_a') ~ '^v2:' AS v2_still_works;
+-- Destroying the current version makes the previous one current again
+SELECT ciam_privacy.rotate_key('regress_a') AS version_3;
+SELECT ciam_privacy.destroy_key_version('regress_a', 3);
+SELECT ciam_privacy.pseudonymize('alice'::text, 'regress_a') ~ '^v2:' AS v2_current_again;
 -- A destruction that rolls back keeps the key
 BEGIN;
 SELECT ciam_privacy.destroy_key('regress_b');

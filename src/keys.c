@@ -347,6 +347,8 @@ RunRootKeyCommand(uint8 *root)
 				 "could not run ciam_privacy.root_key_command: %m");
 		return false;
 	}
+	/* Unbuffered, so that no stdio buffer keeps a copy of the root key */
+	setvbuf(pipe, NULL, _IONBF, 0);
 	while (total < sizeof(buffer))
 	{
 		size_t		n = fread(buffer + total, 1, sizeof(buffer) - total, pipe);

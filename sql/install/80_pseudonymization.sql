@@ -114,6 +114,8 @@ CREATE FUNCTION @extschema@.create_key(key_name text)
 RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
 BEGIN
+    -- The same lock as add_key_version(), so the check below still holds there
+    LOCK TABLE @extschema@.pseudonym_key IN SHARE ROW EXCLUSIVE MODE;
     IF EXISTS (SELECT 1 FROM @extschema@.pseudonym_key AS k
                WHERE k.key_name = create_key.key_name) THEN
         RAISE EXCEPTION 'pseudonymization key "%" already exists', key_name
@@ -131,6 +133,8 @@ CREATE FUNCTION @extschema@.rotate_key(key_name text)
 RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
 BEGIN
+    -- The same lock as add_key_version(), so the check below still holds there
+    LOCK TABLE @extschema@.pseudonym_key IN SHARE ROW EXCLUSIVE MODE;
     IF NOT EXISTS (SELECT 1 FROM @extschema@.pseudonym_key AS k
                    WHERE k.key_name = rotate_key.key_name) THEN
         RAISE EXCEPTION 'pseudonymization key "%" does not exist', key_name
@@ -162,6 +166,8 @@ COMMENT ON FUNCTION @extschema@.import_key(text, text) IS
 CREATE FUNCTION @extschema@.destroy_key_version(key_name text, version integer)
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+DECLARE
+    current_version integer;
 BEGIN
     DELETE FROM @extschema@.pseudonym_key AS k
     WHERE k.key_name = destroy_key_version.key_name
@@ -172,6 +178,14 @@ BEGIN
             USING ERRCODE = 'undefined_object';
     END IF;
     PERFORM @extschema@.forget_cached_keys();
+    SELECT max(k.version) INTO current_version
+    FROM @extschema@.pseudonym_key AS k
+    WHERE k.key_name = destroy_key_version.key_name;
+    IF current_version < version THEN
+        RAISE WARNING 'version % of key "%" is the current version again', current_version, key_name
+            USING DETAIL = format('Version %s was the current version.', version),
+                  HINT = 'Run ciam_privacy.rotate_key() to make a new current version.';
+    END IF;
     RAISE NOTICE 'version % of key "%" is deleted', version, key_name
         USING HINT = 'After the commit, run VACUUM FULL ciam_privacy.pseudonym_key: a plain VACUUM leaves the deleted bytes in the free space of the page.';
 END;
