@@ -60,9 +60,10 @@ psql_analyst() {
 
 # Copy the lines of a file unchanged into the one-column table crm.TABLE.
 # CSV mode with a delimiter and a quote character that the files never
-# contain (0x1F, 0x1E) keeps every byte, where text mode would interpret the
-# backslashes in the log (its referrers contain literal \xNN escapes). The
-# psql client reads the file, so the server needs no access to data/.
+# contain (0x1F, 0x1E) keeps every byte, where text mode would interpret
+# backslashes. The psql client reads the file, so the server needs no
+# access to data/. The access log is loaded by demo/02_load.sql instead,
+# which pseudonymizes its client addresses first.
 copy_lines() {
     local table=$1 file=$2
     psql_owner -c "COPY crm.$table (line) FROM STDIN WITH (FORMAT csv, DELIMITER E'\\x1f', QUOTE E'\\x1e')" \
