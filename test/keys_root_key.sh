@@ -3,7 +3,8 @@
 # or foreign root key, a failing command, or none at all must leave the
 # key functions failing with a clear error, and the server log and errors
 # must never show the root key. A command that prints the right root key
-# must work like the file. Starts its own cluster on CIAM_TEST_PORT + 5 and
+# must work like the file. Statement logging and pg_stat_statements must
+# never record a key. Starts its own cluster on CIAM_TEST_PORT + 5 and
 # restarts it once per case.
 set -euo pipefail
 
@@ -148,6 +149,32 @@ if ! grep -q 'no root key is loaded' <<<"$output" ||
     fail "without the preload: expected a clear error, got: $output"
 fi
 restart_with "shared_preload_libraries = 'ciam_privacy'"
+
+# Statement logging and pg_stat_statements never see a key: an imported
+# key (known to the test) and generated ones go through the functions
+import_hex=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+write_root_file "$dir/import.key" 600 "$import_hex"
+restart_with "shared_preload_libraries = 'ciam_privacy, pg_stat_statements'" \
+    "log_statement = 'all'" "log_min_messages = warning"
+psql -X -q -v ON_ERROR_STOP=1 <<SQL >/dev/null 2>&1
+CREATE EXTENSION pg_stat_statements;
+SELECT ciam_privacy.import_key('statements_imported', '$dir/import.key');
+SELECT ciam_privacy.create_key('statements_generated');
+SELECT ciam_privacy.rotate_key('statements_generated');
+SELECT ciam_privacy.pseudonymize('alice'::text, 'statements_imported'),
+       ciam_privacy.pseudonymize(42, 'statements_generated');
+SQL
+statements=$(psql -X -At -c "SELECT string_agg(query, E'\n') FROM pg_stat_statements")
+grep -q 'import_key' <<<"$statements" || fail "pg_stat_statements did not record the import"
+if grep -qiF "$import_hex" <<<"$statements" || grep -qiE '[0-9a-f]{64}' <<<"$statements"; then
+    fail "pg_stat_statements contains key material"
+fi
+grep -q 'statement: SELECT ciam_privacy.import_key' "$dir/server.log" ||
+    fail "log_statement did not log the import"
+if grep -qiF "$import_hex" "$dir/server.log"; then
+    fail "the server log contains the imported key"
+fi
+restart_with "shared_preload_libraries = 'ciam_privacy'" "log_statement = 'none'"
 
 # The server log names the problems but never a root key
 grep -q 'no root key loaded' "$dir/server.log" || fail "the server log does not report the missing root key"
