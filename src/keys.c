@@ -5,7 +5,7 @@
  * What is protected, and from whom
  *	  A pseudonymization key turns identifiers into pseudonyms with
  *	  HMAC-SHA256. A holder of the key can link a pseudonym back to a
- *	  guessed identifier (an IP address, an email), so the key must not leak
+ *	  guessed identifier (an IP address, an email). So the key must not leak
  *	  through a pg_dump, a base backup, a replica, the WAL, the server log,
  *	  pg_stat_statements or an error message. Roles that are not granted a
  *	  key, and analyst roles (roles with a privacy budget) in particular,
@@ -1034,7 +1034,7 @@ NewDomainMac(PseudonymKey *key, PseudonymDomain domain)
 
 /*
  * Compute HMAC-SHA256 of data under the key of a domain. The bytea domain
- * uses the key itself; every other domain uses its own key derived with
+ * uses the key itself. Every other domain uses its own key derived with
  * HKDF, so equal bytes of two types give unrelated pseudonyms.
  */
 void

@@ -12,10 +12,10 @@
  *	  compare equal, and the prefix names the version that made a pseudonym.
  *
  * Input types
- *	  Each input type is hashed under its own key: bytea under the key
- *	  itself (so the HMAC test vectors of RFC 4231 apply as they are), and
- *	  every other type under a key derived from it with HKDF-SHA256, whose
- *	  info string names the type. The text '42', the bigint 42 and the bytea
+ *	  Each input type is hashed under its own key. bytea uses the key itself,
+ *	  so the HMAC test vectors of RFC 4231 apply as they are. Every other
+ *	  type uses a key derived from it with HKDF-SHA256, whose info string
+ *	  names the type. The text '42', the bigint 42 and the bytea
  *	  '\x3432' thus give unrelated pseudonyms. The bytes hashed are:
  *	    bytea   the bytes
  *	    text    the string converted to UTF-8, so that the server encoding

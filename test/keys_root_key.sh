@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The root key as the postmaster reads it: a missing, malformed, too open
+# The root key as the postmaster reads it. A missing, malformed, too open
 # or foreign root key, a failing command, or none at all must leave the
-# key functions failing with a clear error, and the server log and errors
-# must never show the root key. A command that prints the right root key
+# key functions failing with a clear error. The server log and errors must
+# never show the root key. A command that prints the right root key
 # must work like the file. Statement logging and pg_stat_statements must
 # never record a key. Starts its own cluster on CIAM_TEST_PORT + 5 and
 # restarts it once per case.

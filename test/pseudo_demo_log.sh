@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The demo must never store a client IP address. Runs scripts/demo.sh
-# against a cluster of its own (CIAM_TEST_PORT + 6), stops that cluster so
-# that every buffer and WAL record is on disk, then searches the whole
-# cluster folder (table files, WAL, server log) for each distinct address
-# of the access log. A path from the log must be found, which shows the
+# The demo must never store a client IP address. This test runs
+# scripts/demo.sh against a cluster of its own (CIAM_TEST_PORT + 6) and
+# stops that cluster, so that every buffer and WAL record is on disk. Then
+# it searches the whole cluster folder (table files, WAL, server log) for
+# each distinct address of the access log. A path from the log must be found, which shows the
 # search can find what the demo stored.
 set -euo pipefail
 

@@ -67,7 +67,7 @@ for case in "${cases[@]}"; do
     fi
 done
 
-# Every key was wrapped, so the table holds none of the key bytes in hex
+# Every key was wrapped, so the table contains none of the key bytes in hex
 for case in "${cases[@]}"; do
     IFS='|' read -r number key _ _ <<<"$case"
     found=$(psql -X -At -c "SELECT count(*) FROM ciam_privacy.pseudonym_key
