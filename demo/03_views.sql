@@ -51,11 +51,12 @@ LEFT JOIN crm.web_requests AS r
 GROUP BY k.day
 ORDER BY k.day;
 
--- Epsilon 0.2. Adding or removing one request changes the number of
--- distinct client addresses of a day by at most 1, so the sensitivity is 1.
+-- Epsilon 0.2. Visitors are the pseudonyms of the client addresses. Adding
+-- or removing one request changes the number of distinct visitors of a day
+-- by at most 1, so the sensitivity is 1.
 CREATE VIEW analytics.visitors_per_day WITH (security_barrier) AS
 SELECT k.day,
-       ciam_privacy.dp_count(DISTINCT r.client_ip, 0.2) AS visitors
+       ciam_privacy.dp_count(DISTINCT r.visitor, 0.2) AS visitors
 FROM reference.log_days AS k
 LEFT JOIN crm.web_requests AS r
        ON (r.requested_at AT TIME ZONE 'UTC')::date = k.day

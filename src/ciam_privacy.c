@@ -61,6 +61,7 @@ _PG_init(void)
 							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
+	InitRootKey();
 	MarkGUCPrefixReserved("ciam_privacy");
 
 	InstallQueryChargeHooks();

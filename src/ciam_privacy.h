@@ -76,4 +76,31 @@ extern void InstallStatisticsHooks(void);
 extern bool ciam_loaded_at_startup;
 extern void RequirePreload(void);
 
+/* keys.c and pseudonym.c: pseudonymization keys and pseudonyms */
+#define CIAM_KEY_NAME_MAX			63
+#define CIAM_KEY_BYTES				32	/* a generated key */
+#define CIAM_KEY_MAX_BYTES			1024	/* an imported key */
+#define CIAM_PSEUDONYM_DIGEST_BYTES	32	/* HMAC-SHA256 */
+
+/* Input types of pseudonymize(), each with its own derived key */
+typedef enum PseudonymDomain
+{
+	PSEUDONYM_BYTEA = 0,		/* HMAC under the key itself */
+	PSEUDONYM_TEXT,
+	PSEUDONYM_BIGINT,
+	PSEUDONYM_UUID,
+	PSEUDONYM_INET,
+	PSEUDONYM_EMAIL,
+	PSEUDONYM_DOMAIN_COUNT
+} PseudonymDomain;
+
+typedef struct PseudonymKey PseudonymKey;
+
+extern void InitRootKey(void);
+extern PseudonymKey *GetPseudonymKey(FmgrInfo *flinfo, text *name_text,
+									 int32 version);
+extern int32 PseudonymKeyVersion(const PseudonymKey *key);
+extern void ComputePseudonymMac(PseudonymKey *key, PseudonymDomain domain,
+								const uint8 *data, size_t len, uint8 *digest);
+
 #endif							/* CIAM_PRIVACY_H */

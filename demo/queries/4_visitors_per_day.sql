@@ -1,4 +1,4 @@
--- Distinct visitors (client IP addresses) per day
+-- Distinct visitors (pseudonymized client IP addresses) per day
 SELECT day, visitors
 FROM analytics.visitors_per_day
 ORDER BY day;
