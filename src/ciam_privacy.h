@@ -76,4 +76,14 @@ extern void InstallStatisticsHooks(void);
 extern bool ciam_loaded_at_startup;
 extern void RequirePreload(void);
 
+/* shamir.c and shamir_int.c: Shamir secret sharing */
+#define CIAM_SHAMIR_MAX_SHARES	255
+extern void ShamirRandomBytes(void *buf, size_t len);
+extern void ShamirCheckShareArguments(FunctionCallInfo fcinfo,
+									  const char *function);
+extern struct ArrayType *ShamirDeconstructShares(FunctionCallInfo fcinfo,
+												 Datum **elements, int *count);
+extern void ShamirFreeShares(FunctionCallInfo fcinfo, struct ArrayType *array);
+extern void ShamirCheckXCoordinates(const uint8 *xs, int count);
+
 #endif							/* CIAM_PRIVACY_H */

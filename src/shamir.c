@@ -1,0 +1,513 @@
+/*
+ * shamir.c
+ *	  Shamir secret sharing of byte strings, in HashiCorp Vault's format.
+ *
+ * Format
+ *	  Each byte of the secret is the constant term of its own random
+ *	  polynomial over GF(2^8), reduced by x^8 + x^4 + x^3 + x + 1 (0x11B).
+ *	  A share is the values of all those polynomials at one point x, in the
+ *	  order of the secret's bytes, followed by x as one byte. Vault's
+ *	  shamir package (Go) and the npm package shamir-secret-sharing 0.0.4
+ *	  use this layout, so their shares and ours combine with each other.
+ *
+ * What is protected, and how
+ *	  Fewer than threshold shares reveal nothing about the secret, provided
+ *	  every coefficient other than the constant term is uniform over all 256
+ *	  byte values, zero included. Forcing the leading coefficient to be
+ *	  non-zero would rule out one candidate value per secret byte for a
+ *	  holder of threshold - 1 shares: the polynomial through their points
+ *	  and (0, s) has degree below threshold - 1 for exactly one s. Vault
+ *	  (crypto/rand) and the npm package (node:crypto randomBytes) both draw
+ *	  every coefficient uniformly, zero included, and so does this file,
+ *	  with pg_strong_random().
+ *
+ *	  The x values are distinct, non-zero and drawn by a partial
+ *	  Fisher-Yates shuffle of 1..255 with unbiased rejection sampling. They
+ *	  are public: they travel in every share.
+ *
+ *	  Field arithmetic runs in constant time. There is no log or exp table
+ *	  indexed by a byte of the secret, and no branch on secret data: a
+ *	  product is eight rounds of masks, shifts and XORs, and eight bytes are
+ *	  multiplied at once in the lanes of a 64-bit word. Loops depend only on
+ *	  public sizes: the secret's length, the threshold and the share count.
+ *
+ *	  Buffers that held the secret, the coefficients or the rebuilt secret
+ *	  are wiped with explicit_bzero() before they are freed. A secret that
+ *	  PostgreSQL had to detoast is wiped too. The input datum itself and the
+ *	  result belong to PostgreSQL and are not wiped.
+ *
+ * What combining cannot check
+ *	  A share does not record the threshold, so combining fewer shares than
+ *	  the threshold returns a wrong value without any error; only fewer
+ *	  than two shares are rejected. Shares of two different secrets of the
+ *	  same length combine into a wrong value, too. Callers who need to know
+ *	  keep a fingerprint of the secret, such as its SHA-256, and compare.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "ciam_privacy.h"
+
+/* Low bit and high bit of every byte lane of a 64-bit word */
+#define LANES_LOW_BITS	UINT64CONST(0x0101010101010101)
+#define LANES_HIGH_BITS UINT64CONST(0x8080808080808080)
+
+/* x^8 = x^4 + x^3 + x + 1 in GF(2^8): the low byte of 0x11B */
+#define GF256_REDUCTION 0x1B
+
+/* Random bytes drawn per pg_strong_random() call for coefficients */
+#define COEFFICIENT_BATCH_BYTES 4096
+
+/*
+ * Multiply each of the eight bytes of a by b in GF(2^8), in constant time.
+ * Both operands may be secret: the eight rounds run whatever their values.
+ */
+static inline uint64
+Gf256MulLanes(uint64 a, uint8 b)
+{
+	uint64		product = 0;
+	int			bit;
+
+	for (bit = 0; bit < 8; bit++)
+	{
+		/* All ones if this bit of b is set, else zero */
+		uint64		take = (uint64) 0 - (uint64) ((b >> bit) & 1);
+		/* 0x1B in each lane whose top bit is set, else zero */
+		uint64		carry = ((a & LANES_HIGH_BITS) >> 7) * GF256_REDUCTION;
+
+		product ^= a & take;
+		a = ((a & ~LANES_HIGH_BITS) << 1) ^ carry;
+	}
+	return product;
+}
+
+static inline uint8
+Gf256Mul(uint8 a, uint8 b)
+{
+	return (uint8) Gf256MulLanes(a, b);
+}
+
+/* Return the inverse of a non-zero a as a^254, in constant time. */
+static uint8
+Gf256Inverse(uint8 a)
+{
+	uint8		result = 1;
+	uint8		power = a;
+	int			bit;
+
+	/* 254 = 0b11111110 */
+	for (bit = 0; bit < 8; bit++)
+	{
+		if ((254 >> bit) & 1)
+			result = Gf256Mul(result, power);
+		power = Gf256Mul(power, power);
+	}
+	return result;
+}
+
+/* Fill buf with len bytes from the cryptographic generator. */
+void
+ShamirRandomBytes(void *buf, size_t len)
+{
+	if (!pg_strong_random(buf, len))
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not generate random bytes for Shamir secret sharing")));
+}
+
+/* Return an integer drawn uniformly from [0, bound), 1 <= bound <= 256. */
+static int
+UniformByteBelow(int bound)
+{
+	/* Largest multiple of bound that fits in 256 values */
+	int			limit = 256 - 256 % bound;
+
+	for (;;)
+	{
+		uint8		draw;
+
+		ShamirRandomBytes(&draw, 1);
+		if (draw < limit)
+			return draw % bound;
+	}
+}
+
+/*
+ * Choose nshares distinct x values from 1..255 into xs, uniformly at random,
+ * by the first nshares steps of a Fisher-Yates shuffle.
+ */
+static void
+ChooseXCoordinates(uint8 *xs, int nshares)
+{
+	uint8		pool[255];
+	int			i;
+
+	for (i = 0; i < 255; i++)
+		pool[i] = (uint8) (i + 1);
+	for (i = 0; i < nshares; i++)
+	{
+		int			j = i + UniformByteBelow(255 - i);
+		uint8		swap = pool[i];
+
+		pool[i] = pool[j];
+		pool[j] = swap;
+		xs[i] = pool[i];
+	}
+}
+
+/* Raise an error unless a threshold and share count are usable. */
+static void
+CheckShareCounts(int threshold, int nshares)
+{
+	if (nshares > CIAM_SHAMIR_MAX_SHARES)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("number of shares %d is above the maximum of %d",
+						nshares, CIAM_SHAMIR_MAX_SHARES),
+				 errdetail("Each share needs its own non-zero x value in 1..255.")));
+	if (threshold < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("threshold %d is below the minimum of 2", threshold),
+				 errdetail("With a threshold of 1, every share would be the secret itself.")));
+	if (threshold > nshares)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("threshold %d is above the number of shares %d",
+						threshold, nshares),
+				 errdetail("The secret could never be rebuilt.")));
+}
+
+/*
+ * Validate the threshold and share count, as the byte and integer share
+ * functions both do, NULL arguments included.
+ */
+void
+ShamirCheckShareArguments(FunctionCallInfo fcinfo, const char *function)
+{
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("secret of %s must not be null", function)));
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("threshold and number of shares of %s must not be null",
+						function)));
+	CheckShareCounts(PG_GETARG_INT32(1), PG_GETARG_INT32(2));
+}
+
+/*
+ * Deconstruct the first argument, which must be a non-null, one-dimensional
+ * array of 2 to 255 elements without NULL elements, or raise an error.
+ * Return the detoasted array, for ShamirFreeShares().
+ */
+ArrayType *
+ShamirDeconstructShares(FunctionCallInfo fcinfo, Datum **elements, int *count)
+{
+	ArrayType  *array;
+	bool	   *nulls;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	int			i;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("array of shares must not be null")));
+	array = PG_GETARG_ARRAYTYPE_P(0);
+	if (ARR_NDIM(array) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("array of shares must be one-dimensional, not %d-dimensional",
+						ARR_NDIM(array))));
+	get_typlenbyvalalign(ARR_ELEMTYPE(array), &typlen, &typbyval, &typalign);
+	deconstruct_array(array, ARR_ELEMTYPE(array), typlen, typbyval, typalign,
+					  elements, &nulls, count);
+	for (i = 0; i < *count; i++)
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("share %d of the array is null", i + 1)));
+	if (*count < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("at least 2 shares are needed, got %d", *count),
+				 errdetail("Every threshold is at least 2.")));
+	if (*count > CIAM_SHAMIR_MAX_SHARES)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%d shares are more than the maximum of %d",
+						*count, CIAM_SHAMIR_MAX_SHARES),
+				 errdetail("Distinct non-zero x values allow at most 255 shares.")));
+	return array;
+}
+
+/*
+ * Wipe and free the array of shares if detoasting copied it, since enough
+ * shares together are the secret.
+ */
+void
+ShamirFreeShares(FunctionCallInfo fcinfo, ArrayType *array)
+{
+	if ((Pointer) array != DatumGetPointer(PG_GETARG_DATUM(0)))
+	{
+		explicit_bzero(array, VARSIZE(array));
+		pfree(array);
+	}
+}
+
+/*
+ * Raise an error if an x value is zero or appears twice. The message names
+ * share positions and x values, which are public, never y bytes.
+ */
+void
+ShamirCheckXCoordinates(const uint8 *xs, int count)
+{
+	int			position_of_x[256];
+	int			i;
+
+	for (i = 0; i < 256; i++)
+		position_of_x[i] = 0;
+	for (i = 0; i < count; i++)
+	{
+		if (xs[i] == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("share %d has the x value 0", i + 1),
+					 errdetail("A share at x = 0 would be the secret; no valid share has it.")));
+		if (position_of_x[xs[i]] != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("shares %d and %d have the same x value %d",
+							position_of_x[xs[i]], i + 1, xs[i]),
+					 errhint("Pass each share once.")));
+		position_of_x[xs[i]] = i + 1;
+	}
+}
+
+PG_FUNCTION_INFO_V1(shamir_share);
+
+/*
+ * shamir_share(secret bytea, threshold int, shares int) returns bytea[]
+ *
+ * Every share is a polynomial's values at its x for all secret bytes,
+ * followed by x. Eight secret bytes are processed at a time, one per lane.
+ */
+Datum
+shamir_share(PG_FUNCTION_ARGS)
+{
+	bytea	   *secret;
+	int			threshold;
+	int			nshares;
+	int			degree;
+	Size		secret_len;
+	Size		chunk_count;
+	Size		chunks_per_batch;
+	Size		share_size;
+	uint8		xs[CIAM_SHAMIR_MAX_SHARES];
+	bytea	  **shares;
+	Datum	   *share_datums;
+	uint64	   *coefficients;
+	Size		chunk;
+	ArrayType  *result;
+	int			i;
+
+	ShamirCheckShareArguments(fcinfo, "shamir_share");
+	threshold = PG_GETARG_INT32(1);
+	nshares = PG_GETARG_INT32(2);
+	degree = threshold - 1;
+
+	secret = PG_GETARG_BYTEA_PP(0);
+	secret_len = VARSIZE_ANY_EXHDR(secret);
+	if (secret_len == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("secret of shamir_share must not be empty")));
+	share_size = VARHDRSZ + secret_len + 1;
+	if ((Size) nshares * MAXALIGN(share_size) + ARR_OVERHEAD_NONULLS(1) >= MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%d shares of a secret of %zu bytes exceed the maximum array size of 1 GB",
+						nshares, secret_len)));
+
+	ChooseXCoordinates(xs, nshares);
+	shares = palloc(nshares * sizeof(bytea *));
+	share_datums = palloc(nshares * sizeof(Datum));
+	for (i = 0; i < nshares; i++)
+	{
+		shares[i] = palloc(share_size);
+		SET_VARSIZE(shares[i], share_size);
+		VARDATA(shares[i])[secret_len] = (char) xs[i];
+		share_datums[i] = PointerGetDatum(shares[i]);
+	}
+
+	/*
+	 * Coefficients 1..degree of every chunk of eight secret bytes. They are
+	 * drawn in batches of up to COEFFICIENT_BATCH_BYTES, at least one chunk
+	 * per batch.
+	 */
+	chunk_count = (secret_len + 7) / 8;
+	chunks_per_batch = Max(1, COEFFICIENT_BATCH_BYTES / (degree * sizeof(uint64)));
+	chunks_per_batch = Min(chunks_per_batch, chunk_count);
+	coefficients = palloc(chunks_per_batch * degree * sizeof(uint64));
+
+	for (chunk = 0; chunk < chunk_count; chunk++)
+	{
+		Size		offset = chunk * 8;
+		Size		width = Min(8, secret_len - offset);
+		uint64	   *chunk_coefficients;
+		uint64		intercept = 0;
+
+		if (chunk % chunks_per_batch == 0)
+		{
+			Size		batch = Min(chunks_per_batch, chunk_count - chunk);
+
+			ShamirRandomBytes(coefficients, batch * degree * sizeof(uint64));
+		}
+		chunk_coefficients = coefficients + (chunk % chunks_per_batch) * degree;
+		memcpy(&intercept, VARDATA_ANY(secret) + offset, width);
+
+		for (i = 0; i < nshares; i++)
+		{
+			/* Horner: y = (...(c[d] x + c[d-1]) x + ...) x + intercept */
+			uint64		y = chunk_coefficients[degree - 1];
+			int			k;
+
+			for (k = degree - 2; k >= 0; k--)
+				y = Gf256MulLanes(y, xs[i]) ^ chunk_coefficients[k];
+			y = Gf256MulLanes(y, xs[i]) ^ intercept;
+			memcpy(VARDATA(shares[i]) + offset, &y, width);
+			explicit_bzero(&y, sizeof(y));
+		}
+		explicit_bzero(&intercept, sizeof(intercept));
+	}
+	explicit_bzero(coefficients, chunks_per_batch * degree * sizeof(uint64));
+	pfree(coefficients);
+
+	result = construct_array(share_datums, nshares, BYTEAOID, -1, false,
+							 TYPALIGN_INT);
+
+	/* All the shares together are the secret: wipe the copies made above */
+	for (i = 0; i < nshares; i++)
+	{
+		explicit_bzero(shares[i], share_size);
+		pfree(shares[i]);
+	}
+	pfree(shares);
+	pfree(share_datums);
+	if ((Pointer) secret != DatumGetPointer(PG_GETARG_DATUM(0)))
+	{
+		explicit_bzero(VARDATA_ANY(secret), secret_len);
+		pfree(secret);
+	}
+
+	PG_RETURN_ARRAYTYPE_P(result);
+}
+
+PG_FUNCTION_INFO_V1(shamir_combine);
+
+/*
+ * shamir_combine(shares bytea[]) returns bytea
+ *
+ * Lagrange interpolation at 0: secret = sum of y_i * L_i with
+ * L_i = prod over j != i of x_j / (x_i + x_j), addition being XOR. The
+ * L_i depend only on the public x values, so they are computed once.
+ */
+Datum
+shamir_combine(PG_FUNCTION_ARGS)
+{
+	ArrayType  *array;
+	Datum	   *elements;
+	int			count;
+	bytea	  **shares;
+	uint8		xs[CIAM_SHAMIR_MAX_SHARES];
+	uint8		basis[CIAM_SHAMIR_MAX_SHARES];
+	Size		share_len;
+	Size		secret_len;
+	Size		offset;
+	bytea	   *secret;
+	int			i;
+	int			j;
+
+	array = ShamirDeconstructShares(fcinfo, &elements, &count);
+
+	shares = palloc(count * sizeof(bytea *));
+	for (i = 0; i < count; i++)
+		shares[i] = DatumGetByteaPP(elements[i]);
+
+	share_len = VARSIZE_ANY_EXHDR(shares[0]);
+	for (i = 0; i < count; i++)
+	{
+		Size		len = VARSIZE_ANY_EXHDR(shares[i]);
+
+		if (len < 2)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("share %d is %zu bytes long, below the minimum of 2",
+							i + 1, len),
+					 errdetail("A share holds at least one secret byte and its x value.")));
+		if (len != share_len)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("share %d is %zu bytes long but share 1 is %zu bytes long",
+							i + 1, len, share_len),
+					 errdetail("Shares of one secret all have the same length.")));
+		xs[i] = (uint8) VARDATA_ANY(shares[i])[len - 1];
+	}
+	ShamirCheckXCoordinates(xs, count);
+
+	for (i = 0; i < count; i++)
+	{
+		uint8		numerator = 1;
+		uint8		denominator = 1;
+
+		for (j = 0; j < count; j++)
+		{
+			if (j == i)
+				continue;
+			numerator = Gf256Mul(numerator, xs[j]);
+			denominator = Gf256Mul(denominator, xs[i] ^ xs[j]);
+		}
+		basis[i] = Gf256Mul(numerator, Gf256Inverse(denominator));
+	}
+
+	secret_len = share_len - 1;
+	secret = palloc(VARHDRSZ + secret_len);
+	SET_VARSIZE(secret, VARHDRSZ + secret_len);
+	for (offset = 0; offset < secret_len; offset += 8)
+	{
+		Size		width = Min(8, secret_len - offset);
+		uint64		value = 0;
+
+		for (i = 0; i < count; i++)
+		{
+			uint64		y = 0;
+
+			memcpy(&y, VARDATA_ANY(shares[i]) + offset, width);
+			value ^= Gf256MulLanes(y, basis[i]);
+			explicit_bzero(&y, sizeof(y));
+		}
+		memcpy(VARDATA(secret) + offset, &value, width);
+		explicit_bzero(&value, sizeof(value));
+	}
+
+	/* Detoasted copies of shares, taken together, hold the secret */
+	for (i = 0; i < count; i++)
+		if ((Pointer) shares[i] != DatumGetPointer(elements[i]))
+		{
+			explicit_bzero(shares[i], VARSIZE_ANY(shares[i]));
+			pfree(shares[i]);
+		}
+	pfree(shares);
+	ShamirFreeShares(fcinfo, array);
+
+	PG_RETURN_BYTEA_P(secret);
+}
