@@ -171,11 +171,15 @@ CheckShareCounts(int threshold, int nshares)
 				 errmsg("number of shares %d is above the maximum of %d",
 						nshares, CIAM_SHAMIR_MAX_SHARES),
 				 errdetail("Each share needs its own non-zero x value in 1..255.")));
+	if (nshares < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("number of shares %d is below the minimum of 2", nshares)));
 	if (threshold < 2)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("threshold %d is below the minimum of 2", threshold),
-				 errdetail("With a threshold of 1, every share would be the secret itself.")));
+				 errdetail("With a threshold below 2, one share alone would reveal the secret.")));
 	if (threshold > nshares)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -451,13 +455,13 @@ shamir_combine(PG_FUNCTION_ARGS)
 		if (len < 2)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("share %d is %zu bytes long, below the minimum of 2",
+					 errmsg("share %d has length %zu, below the minimum of 2 bytes",
 							i + 1, len),
 					 errdetail("A share holds at least one secret byte and its x value.")));
 		if (len != share_len)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("share %d is %zu bytes long but share 1 is %zu bytes long",
+					 errmsg("share %d has length %zu but share 1 has length %zu",
 							i + 1, len, share_len),
 					 errdetail("Shares of one secret all have the same length.")));
 		xs[i] = (uint8) VARDATA_ANY(shares[i])[len - 1];

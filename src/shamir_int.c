@@ -205,31 +205,6 @@ ShareY(const ShamirIntShare *share)
 	return ((uint128) share->y_high << 64) | share->y_low;
 }
 
-/*
- * Raise an error unless x, threshold and y form a share that some call of
- * shamir_share_int() could have returned.
- */
-static void
-CheckIntShare(int x, int threshold, uint128 y, int errcode_value)
-{
-	if (x < 1 || x > CIAM_SHAMIR_MAX_SHARES)
-		ereport(ERROR,
-				(errcode(errcode_value),
-				 errmsg("x value %d of shamir_int_share is out of range", x),
-				 errdetail("x must lie between 1 and %d.", CIAM_SHAMIR_MAX_SHARES)));
-	if (threshold < 2 || threshold > CIAM_SHAMIR_MAX_SHARES)
-		ereport(ERROR,
-				(errcode(errcode_value),
-				 errmsg("threshold %d of shamir_int_share is out of range", threshold),
-				 errdetail("The threshold must lie between 2 and %d.",
-						   CIAM_SHAMIR_MAX_SHARES)));
-	if (y >= FIELD_PRIME)
-		ereport(ERROR,
-				(errcode(errcode_value),
-				 errmsg("y value of shamir_int_share is out of range"),
-				 errdetail("y must be below 2^127 - 1.")));
-}
-
 static ShamirIntShare *
 MakeIntShare(uint8 x, uint8 threshold, uint128 y)
 {
@@ -261,6 +236,40 @@ Uint128ToDecimal(uint128 value, bool negative, char *buf)
 		*out++ = digits[--count];
 	*out = '\0';
 	explicit_bzero(digits, sizeof(digits));
+}
+
+/*
+ * Raise an error unless x, threshold and y form a share that some call of
+ * shamir_share_int() could have returned. x and threshold are uint128 so
+ * that the text input can report any number it parsed.
+ */
+static void
+CheckIntShare(uint128 x, uint128 threshold, uint128 y, int errcode_value)
+{
+	char		number[UINT128_DECIMAL_SIZE];
+
+	if (x < 1 || x > CIAM_SHAMIR_MAX_SHARES)
+	{
+		Uint128ToDecimal(x, false, number);
+		ereport(ERROR,
+				(errcode(errcode_value),
+				 errmsg("x value %s of shamir_int_share is out of range", number),
+				 errdetail("x must lie between 1 and %d.", CIAM_SHAMIR_MAX_SHARES)));
+	}
+	if (threshold < 2 || threshold > CIAM_SHAMIR_MAX_SHARES)
+	{
+		Uint128ToDecimal(threshold, false, number);
+		ereport(ERROR,
+				(errcode(errcode_value),
+				 errmsg("threshold %s of shamir_int_share is out of range", number),
+				 errdetail("The threshold must lie between 2 and %d.",
+						   CIAM_SHAMIR_MAX_SHARES)));
+	}
+	if (y >= FIELD_PRIME)
+		ereport(ERROR,
+				(errcode(errcode_value),
+				 errmsg("y value of shamir_int_share is out of range"),
+				 errdetail("y must be below 2^127 - 1.")));
 }
 
 /*
@@ -373,8 +382,7 @@ shamir_int_share_in(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("invalid input syntax for type shamir_int_share: \"%s\"", text),
 				 errdetail("A share is written (x,threshold,y) in decimal, without spaces.")));
-	CheckIntShare(x > 255 ? -1 : (int) x, threshold > 255 ? -1 : (int) threshold,
-				  y, ERRCODE_INVALID_TEXT_REPRESENTATION);
+	CheckIntShare(x, threshold, y, ERRCODE_INVALID_TEXT_REPRESENTATION);
 	PG_RETURN_POINTER(MakeIntShare((uint8) x, (uint8) threshold, y));
 }
 
