@@ -47,6 +47,7 @@
 
 #include "catalog/pg_type.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -64,20 +65,25 @@
 /* Random bytes drawn per pg_strong_random() call for coefficients */
 #define COEFFICIENT_BATCH_BYTES 4096
 
+/* Size of the buffer that serves small requests for random bytes */
+#define RANDOM_BUFFER_SIZE 4096
+
 /*
- * Multiply each of the eight bytes of a by b in GF(2^8), in constant time.
- * Both operands may be secret: the eight rounds run whatever their values.
+ * Multiply each byte lane of a by the same lane of b in GF(2^8), in constant
+ * time. Both operands may be secret: the eight rounds of masks, shifts and
+ * XORs run whatever their values.
  */
 static inline uint64
-Gf256MulLanes(uint64 a, uint8 b)
+Gf256MulLanes(uint64 a, uint64 b)
 {
 	uint64		product = 0;
 	int			bit;
 
+#pragma GCC unroll 8
 	for (bit = 0; bit < 8; bit++)
 	{
-		/* All ones if this bit of b is set, else zero */
-		uint64		take = (uint64) 0 - (uint64) ((b >> bit) & 1);
+		/* 0xFF in each lane whose bit number "bit" of b is set, else 0 */
+		uint64		take = ((b >> bit) & LANES_LOW_BITS) * 0xFF;
 		/* 0x1B in each lane whose top bit is set, else zero */
 		uint64		carry = ((a & LANES_HIGH_BITS) >> 7) * GF256_REDUCTION;
 
@@ -87,38 +93,171 @@ Gf256MulLanes(uint64 a, uint8 b)
 	return product;
 }
 
-static inline uint8
-Gf256Mul(uint8 a, uint8 b)
+/*
+ * Products b * 2^k, k = 0..7, of a public factor b, each in all eight
+ * lanes, so that multiplying by b takes eight independent steps instead of
+ * a chain of eight doublings.
+ */
+typedef struct Gf256Multiples
 {
-	return (uint8) Gf256MulLanes(a, b);
-}
+	uint64		times_power_of_two[8];
+} Gf256Multiples;
 
-/* Return the inverse of a non-zero a as a^254, in constant time. */
-static uint8
-Gf256Inverse(uint8 a)
+static void
+Gf256PrepareMultiples(uint8 b, Gf256Multiples *multiples)
 {
-	uint8		result = 1;
-	uint8		power = a;
-	int			bit;
+	uint64		lanes = b * LANES_LOW_BITS;
+	int			k;
 
-	/* 254 = 0b11111110 */
-	for (bit = 0; bit < 8; bit++)
+	for (k = 0; k < 8; k++)
 	{
-		if ((254 >> bit) & 1)
-			result = Gf256Mul(result, power);
-		power = Gf256Mul(power, power);
+		multiples->times_power_of_two[k] = lanes;
+		lanes = ((lanes & ~LANES_HIGH_BITS) << 1) ^
+			(((lanes & LANES_HIGH_BITS) >> 7) * GF256_REDUCTION);
 	}
-	return result;
 }
 
-/* Fill buf with len bytes from the cryptographic generator. */
-void
-ShamirRandomBytes(void *buf, size_t len)
+/*
+ * Multiply each lane of a, which may be secret, by the public factor whose
+ * multiples are given, in constant time: the sum over k of (bit k of a) *
+ * (b * 2^k), with masks instead of branches.
+ */
+static inline uint64
+Gf256MulByMultiples(uint64 a, const Gf256Multiples *multiples)
+{
+	uint64		product = 0;
+	int			k;
+
+#pragma GCC unroll 8
+	for (k = 0; k < 8; k++)
+		product ^= (((a >> k) & LANES_LOW_BITS) * 0xFF) & multiples->times_power_of_two[k];
+	return product;
+}
+
+/* Return a word with the byte b in each of its eight lanes. */
+static inline uint64
+Broadcast(uint8 b)
+{
+	return b * LANES_LOW_BITS;
+}
+
+/*
+ * Invert each non-zero lane of a as a^254, in constant time, by the
+ * addition chain 2, 3, 6, 7, 14, 28, 56, 63, 126, 127, 254.
+ */
+static uint64
+Gf256InverseLanes(uint64 a)
+{
+	uint64		a2 = Gf256MulLanes(a, a);
+	uint64		a3 = Gf256MulLanes(a2, a);
+	uint64		a6 = Gf256MulLanes(a3, a3);
+	uint64		a7 = Gf256MulLanes(a6, a);
+	uint64		a14 = Gf256MulLanes(a7, a7);
+	uint64		a28 = Gf256MulLanes(a14, a14);
+	uint64		a56 = Gf256MulLanes(a28, a28);
+	uint64		a63 = Gf256MulLanes(a56, a7);
+	uint64		a126 = Gf256MulLanes(a63, a63);
+	uint64		a127 = Gf256MulLanes(a126, a);
+
+	return Gf256MulLanes(a127, a127);
+}
+
+/*
+ * Compute the Lagrange basis at 0 of the points xs[0..count - 1]:
+ * basis[i] = prod over j != i of x_j / (x_i + x_j), addition being XOR.
+ * Eight values of i are computed at once, one per lane. The x values are
+ * public, but the arithmetic is the same constant-time code as for secrets.
+ */
+static void
+LagrangeBasisAtZero(const uint8 *xs, int count, uint8 *basis)
+{
+	int			group;
+
+	for (group = 0; group < count; group += 8)
+	{
+		int			width = Min(8, count - group);
+		uint64		own_x = 0;
+		uint64		numerator = Broadcast(1);
+		uint64		denominator = Broadcast(1);
+		uint64		result;
+		int			j;
+
+		memcpy(&own_x, xs + group, width);
+		for (j = 0; j < count; j++)
+		{
+			uint64		numerator_factor = Broadcast(xs[j]);
+			uint64		denominator_factor = own_x ^ Broadcast(xs[j]);
+
+			/* In the lane of i = j, multiply by 1 instead */
+			if (j >= group && j < group + width)
+			{
+				int			shift = 8 * (j - group);
+
+				numerator_factor = (numerator_factor & ~((uint64) 0xFF << shift)) |
+					((uint64) 1 << shift);
+				denominator_factor = (denominator_factor & ~((uint64) 0xFF << shift)) |
+					((uint64) 1 << shift);
+			}
+			numerator = Gf256MulLanes(numerator, numerator_factor);
+			denominator = Gf256MulLanes(denominator, denominator_factor);
+		}
+		result = Gf256MulLanes(numerator, Gf256InverseLanes(denominator));
+		memcpy(basis + group, &result, width);
+	}
+}
+
+/* Fill buf with len bytes straight from pg_strong_random(). */
+static void
+FillRandom(void *buf, size_t len)
 {
 	if (!pg_strong_random(buf, len))
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
 				 errmsg("could not generate random bytes for Shamir secret sharing")));
+}
+
+/*
+ * Fill buf with len bytes from the cryptographic generator. Small requests
+ * are served from a buffer of RANDOM_BUFFER_SIZE bytes that one
+ * pg_strong_random() call refills, since each call costs about as much as
+ * sharing a short secret. Bytes are zeroed in the buffer once handed out,
+ * and a forked child discards its parent's buffer without using it.
+ */
+void
+ShamirRandomBytes(void *buf, size_t len)
+{
+	static uint8 buffer[RANDOM_BUFFER_SIZE];
+	static size_t used = RANDOM_BUFFER_SIZE;
+	static int	owner_pid = 0;
+	uint8	   *out = (uint8 *) buf;
+
+	if (owner_pid != MyProcPid)
+	{
+		explicit_bzero(buffer, sizeof(buffer));
+		used = RANDOM_BUFFER_SIZE;
+		owner_pid = MyProcPid;
+	}
+	if (len >= RANDOM_BUFFER_SIZE / 2)
+	{
+		FillRandom(buf, len);
+		return;
+	}
+	while (len > 0)
+	{
+		size_t		chunk;
+
+		if (used == RANDOM_BUFFER_SIZE)
+		{
+			FillRandom(buffer, sizeof(buffer));
+			used = 0;
+		}
+		chunk = Min(len, RANDOM_BUFFER_SIZE - used);
+		memcpy(out, buffer + used, chunk);
+		explicit_bzero(buffer + used, chunk);
+		used += chunk;
+		out += chunk;
+		len -= chunk;
+	}
 }
 
 /* Return an integer drawn uniformly from [0, bound), 1 <= bound <= 256. */
@@ -207,6 +346,15 @@ ShamirCheckShareArguments(FunctionCallInfo fcinfo, const char *function)
 	CheckShareCounts(PG_GETARG_INT32(1), PG_GETARG_INT32(2));
 }
 
+/* Storage of the element type of an array of shares, cached in fn_extra */
+typedef struct ShareElementType
+{
+	Oid			type;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+} ShareElementType;
+
 /*
  * Deconstruct the first argument, which must be a non-null, one-dimensional
  * array of 2 to 255 elements without NULL elements, or raise an error.
@@ -216,10 +364,8 @@ ArrayType *
 ShamirDeconstructShares(FunctionCallInfo fcinfo, Datum **elements, int *count)
 {
 	ArrayType  *array;
-	bool	   *nulls;
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
+	ShareElementType *element = (ShareElementType *) fcinfo->flinfo->fn_extra;
+	bool	   *nulls = NULL;
 	int			i;
 
 	if (PG_ARGISNULL(0))
@@ -232,10 +378,20 @@ ShamirDeconstructShares(FunctionCallInfo fcinfo, Datum **elements, int *count)
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("array of shares must be one-dimensional, not %d-dimensional",
 						ARR_NDIM(array))));
-	get_typlenbyvalalign(ARR_ELEMTYPE(array), &typlen, &typbyval, &typalign);
-	deconstruct_array(array, ARR_ELEMTYPE(array), typlen, typbyval, typalign,
-					  elements, &nulls, count);
-	for (i = 0; i < *count; i++)
+
+	/* The catalog lookup costs more than the rest of a short combine */
+	if (element == NULL || element->type != ARR_ELEMTYPE(array))
+	{
+		element = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(ShareElementType));
+		element->type = ARR_ELEMTYPE(array);
+		get_typlenbyvalalign(element->type, &element->typlen, &element->typbyval,
+							 &element->typalign);
+		fcinfo->flinfo->fn_extra = element;
+	}
+	deconstruct_array(array, element->type, element->typlen, element->typbyval,
+					  element->typalign, elements,
+					  ARR_HASNULL(array) ? &nulls : NULL, count);
+	for (i = 0; nulls != NULL && i < *count; i++)
 		if (nulls[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -275,11 +431,10 @@ ShamirFreeShares(FunctionCallInfo fcinfo, ArrayType *array)
 void
 ShamirCheckXCoordinates(const uint8 *xs, int count)
 {
-	int			position_of_x[256];
+	uint8		position_of_x[256];
 	int			i;
 
-	for (i = 0; i < 256; i++)
-		position_of_x[i] = 0;
+	memset(position_of_x, 0, sizeof(position_of_x));
 	for (i = 0; i < count; i++)
 	{
 		if (xs[i] == 0)
@@ -293,7 +448,8 @@ ShamirCheckXCoordinates(const uint8 *xs, int count)
 					 errmsg("shares %d and %d have the same x value %d",
 							position_of_x[xs[i]], i + 1, xs[i]),
 					 errhint("Pass each share once.")));
-		position_of_x[xs[i]] = i + 1;
+		/* count <= 255, so a position fits in a byte */
+		position_of_x[xs[i]] = (uint8) (i + 1);
 	}
 }
 
@@ -316,10 +472,14 @@ shamir_share(PG_FUNCTION_ARGS)
 	Size		chunk_count;
 	Size		chunks_per_batch;
 	Size		share_size;
+	Size		share_stride;
+	Size		result_size;
 	uint8		xs[CIAM_SHAMIR_MAX_SHARES];
-	bytea	  **shares;
-	Datum	   *share_datums;
+	bytea	   *shares[CIAM_SHAMIR_MAX_SHARES];
+	Gf256Multiples x_multiples[CIAM_SHAMIR_MAX_SHARES];
 	uint64	   *coefficients;
+	uint64		intercept = 0;
+	uint64		y = 0;
 	Size		chunk;
 	ArrayType  *result;
 	int			i;
@@ -335,22 +495,35 @@ shamir_share(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("secret of shamir_share must not be empty")));
+	/*
+	 * The shares are written straight into the result array: one
+	 * dimension, no NULL bitmap, elements at a stride of share_size
+	 * rounded up to the int alignment of bytea.
+	 */
 	share_size = VARHDRSZ + secret_len + 1;
-	if ((Size) nshares * MAXALIGN(share_size) + ARR_OVERHEAD_NONULLS(1) >= MaxAllocSize)
+	share_stride = INTALIGN(share_size);
+	if (secret_len > MaxAllocSize ||
+		(Size) nshares * share_stride + ARR_OVERHEAD_NONULLS(1) >= MaxAllocSize)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("%d shares of a secret of %zu bytes exceed the maximum array size of 1 GB",
 						nshares, secret_len)));
+	result_size = ARR_OVERHEAD_NONULLS(1) + (Size) nshares * share_stride;
+	result = palloc0(result_size);
+	SET_VARSIZE(result, result_size);
+	result->ndim = 1;
+	result->dataoffset = 0;
+	result->elemtype = BYTEAOID;
+	ARR_DIMS(result)[0] = nshares;
+	ARR_LBOUND(result)[0] = 1;
 
 	ChooseXCoordinates(xs, nshares);
-	shares = palloc(nshares * sizeof(bytea *));
-	share_datums = palloc(nshares * sizeof(Datum));
 	for (i = 0; i < nshares; i++)
 	{
-		shares[i] = palloc(share_size);
+		Gf256PrepareMultiples(xs[i], &x_multiples[i]);
+		shares[i] = (bytea *) (ARR_DATA_PTR(result) + i * share_stride);
 		SET_VARSIZE(shares[i], share_size);
 		VARDATA(shares[i])[secret_len] = (char) xs[i];
-		share_datums[i] = PointerGetDatum(shares[i]);
 	}
 
 	/*
@@ -368,7 +541,6 @@ shamir_share(PG_FUNCTION_ARGS)
 		Size		offset = chunk * 8;
 		Size		width = Min(8, secret_len - offset);
 		uint64	   *chunk_coefficients;
-		uint64		intercept = 0;
 
 		if (chunk % chunks_per_batch == 0)
 		{
@@ -377,36 +549,30 @@ shamir_share(PG_FUNCTION_ARGS)
 			ShamirRandomBytes(coefficients, batch * degree * sizeof(uint64));
 		}
 		chunk_coefficients = coefficients + (chunk % chunks_per_batch) * degree;
+		intercept = 0;
 		memcpy(&intercept, VARDATA_ANY(secret) + offset, width);
 
 		for (i = 0; i < nshares; i++)
 		{
-			/* Horner: y = (...(c[d] x + c[d-1]) x + ...) x + intercept */
-			uint64		y = chunk_coefficients[degree - 1];
 			int			k;
 
+			/* Horner: y = (...(c[d] x + c[d-1]) x + ...) x + intercept */
+			y = chunk_coefficients[degree - 1];
 			for (k = degree - 2; k >= 0; k--)
-				y = Gf256MulLanes(y, xs[i]) ^ chunk_coefficients[k];
-			y = Gf256MulLanes(y, xs[i]) ^ intercept;
-			memcpy(VARDATA(shares[i]) + offset, &y, width);
-			explicit_bzero(&y, sizeof(y));
+				y = Gf256MulByMultiples(y, &x_multiples[i]) ^ chunk_coefficients[k];
+			y = Gf256MulByMultiples(y, &x_multiples[i]) ^ intercept;
+			/* A constant size lets the compiler store the word in one move */
+			if (width == 8)
+				memcpy(VARDATA(shares[i]) + offset, &y, 8);
+			else
+				memcpy(VARDATA(shares[i]) + offset, &y, width);
 		}
-		explicit_bzero(&intercept, sizeof(intercept));
 	}
+	explicit_bzero(&y, sizeof(y));
+	explicit_bzero(&intercept, sizeof(intercept));
 	explicit_bzero(coefficients, chunks_per_batch * degree * sizeof(uint64));
 	pfree(coefficients);
 
-	result = construct_array(share_datums, nshares, BYTEAOID, -1, false,
-							 TYPALIGN_INT);
-
-	/* All the shares together are the secret: wipe the copies made above */
-	for (i = 0; i < nshares; i++)
-	{
-		explicit_bzero(shares[i], share_size);
-		pfree(shares[i]);
-	}
-	pfree(shares);
-	pfree(share_datums);
 	if ((Pointer) secret != DatumGetPointer(PG_GETARG_DATUM(0)))
 	{
 		explicit_bzero(VARDATA_ANY(secret), secret_len);
@@ -431,19 +597,20 @@ shamir_combine(PG_FUNCTION_ARGS)
 	ArrayType  *array;
 	Datum	   *elements;
 	int			count;
-	bytea	  **shares;
+	bytea	   *shares[CIAM_SHAMIR_MAX_SHARES];
 	uint8		xs[CIAM_SHAMIR_MAX_SHARES];
 	uint8		basis[CIAM_SHAMIR_MAX_SHARES];
+	Gf256Multiples basis_multiples[CIAM_SHAMIR_MAX_SHARES];
+	uint64		y = 0;
+	uint64		value = 0;
 	Size		share_len;
 	Size		secret_len;
 	Size		offset;
 	bytea	   *secret;
 	int			i;
-	int			j;
 
 	array = ShamirDeconstructShares(fcinfo, &elements, &count);
 
-	shares = palloc(count * sizeof(bytea *));
 	for (i = 0; i < count; i++)
 		shares[i] = DatumGetByteaPP(elements[i]);
 
@@ -468,20 +635,9 @@ shamir_combine(PG_FUNCTION_ARGS)
 	}
 	ShamirCheckXCoordinates(xs, count);
 
+	LagrangeBasisAtZero(xs, count, basis);
 	for (i = 0; i < count; i++)
-	{
-		uint8		numerator = 1;
-		uint8		denominator = 1;
-
-		for (j = 0; j < count; j++)
-		{
-			if (j == i)
-				continue;
-			numerator = Gf256Mul(numerator, xs[j]);
-			denominator = Gf256Mul(denominator, xs[i] ^ xs[j]);
-		}
-		basis[i] = Gf256Mul(numerator, Gf256Inverse(denominator));
-	}
+		Gf256PrepareMultiples(basis[i], &basis_multiples[i]);
 
 	secret_len = share_len - 1;
 	secret = palloc(VARHDRSZ + secret_len);
@@ -489,19 +645,27 @@ shamir_combine(PG_FUNCTION_ARGS)
 	for (offset = 0; offset < secret_len; offset += 8)
 	{
 		Size		width = Min(8, secret_len - offset);
-		uint64		value = 0;
 
+		value = 0;
 		for (i = 0; i < count; i++)
 		{
-			uint64		y = 0;
-
-			memcpy(&y, VARDATA_ANY(shares[i]) + offset, width);
-			value ^= Gf256MulLanes(y, basis[i]);
-			explicit_bzero(&y, sizeof(y));
+			/* A constant size lets the compiler load the word in one move */
+			if (width == 8)
+				memcpy(&y, VARDATA_ANY(shares[i]) + offset, 8);
+			else
+			{
+				y = 0;
+				memcpy(&y, VARDATA_ANY(shares[i]) + offset, width);
+			}
+			value ^= Gf256MulByMultiples(y, &basis_multiples[i]);
 		}
-		memcpy(VARDATA(secret) + offset, &value, width);
-		explicit_bzero(&value, sizeof(value));
+		if (width == 8)
+			memcpy(VARDATA(secret) + offset, &value, 8);
+		else
+			memcpy(VARDATA(secret) + offset, &value, width);
 	}
+	explicit_bzero(&y, sizeof(y));
+	explicit_bzero(&value, sizeof(value));
 
 	/* Detoasted copies of shares, taken together, hold the secret */
 	for (i = 0; i < count; i++)
@@ -510,7 +674,7 @@ shamir_combine(PG_FUNCTION_ARGS)
 			explicit_bzero(shares[i], VARSIZE_ANY(shares[i]));
 			pfree(shares[i]);
 		}
-	pfree(shares);
+	pfree(elements);
 	ShamirFreeShares(fcinfo, array);
 
 	PG_RETURN_BYTEA_P(secret);

@@ -72,6 +72,10 @@ typedef struct ShamirIntShare
 	uint8		threshold;
 } ShamirIntShare;
 
+/* The type's INTERNALLENGTH in sql/install/70_shamir.sql */
+StaticAssertDecl(sizeof(ShamirIntShare) == 24,
+				 "shamir_int_share must be 24 bytes long");
+
 typedef struct ShamirSumState
 {
 	uint128		y;
@@ -463,7 +467,8 @@ shamir_share_int(PG_FUNCTION_ARGS)
 	int			nshares;
 	int			degree;
 	uint128		coefficients[CIAM_SHAMIR_MAX_SHARES];
-	Datum		shares[CIAM_SHAMIR_MAX_SHARES];
+	ShamirIntShare *shares;
+	Size		result_size;
 	ArrayType  *result;
 	int			i;
 
@@ -485,25 +490,33 @@ shamir_share_int(PG_FUNCTION_ARGS)
 	for (i = 1; i <= degree; i++)
 		coefficients[i] = FieldRandom();
 
+	/* The shares are written straight into a one-dimensional result array */
+	result_size = ARR_OVERHEAD_NONULLS(1) + nshares * sizeof(ShamirIntShare);
+	result = palloc0(result_size);
+	SET_VARSIZE(result, result_size);
+	result->ndim = 1;
+	result->dataoffset = 0;
+	result->elemtype = *element_type;
+	ARR_DIMS(result)[0] = nshares;
+	ARR_LBOUND(result)[0] = 1;
+	shares = (ShamirIntShare *) ARR_DATA_PTR(result);
+
 	for (i = 0; i < nshares; i++)
 	{
 		uint128		x = (uint128) (i + 1);
 		uint128		y = coefficients[degree];
 		int			k;
 
+		/* Horner's rule, from the leading coefficient down */
 		for (k = degree - 1; k >= 0; k--)
 			y = FieldAdd(FieldMul(y, x), coefficients[k]);
-		shares[i] = PointerGetDatum(MakeIntShare((uint8) (i + 1), (uint8) threshold, y));
+		shares[i].x = (uint8) (i + 1);
+		shares[i].threshold = (uint8) threshold;
+		shares[i].y_low = (uint64) y;
+		shares[i].y_high = (uint64) (y >> 64);
 	}
 	explicit_bzero(coefficients, (degree + 1) * sizeof(uint128));
 
-	result = construct_array(shares, nshares, *element_type,
-							 sizeof(ShamirIntShare), false, TYPALIGN_DOUBLE);
-	for (i = 0; i < nshares; i++)
-	{
-		explicit_bzero(DatumGetPointer(shares[i]), sizeof(ShamirIntShare));
-		pfree(DatumGetPointer(shares[i]));
-	}
 	PG_RETURN_ARRAYTYPE_P(result);
 }
 
