@@ -11,6 +11,9 @@ FROM unnest(ARRAY[0, 1, -1, 9223372036854775807, -9223372036854775808,
                   85070591730234615865843651857942052863,
                   -85070591730234615865843651857942052863]::numeric[]) AS v;
 SELECT shamir_combine_int(shamir_share_int(42.000, 2, 2)) AS integral_fraction;
+-- The largest threshold, and 200 of 255 shares taken from the middle
+SELECT shamir_combine_int(shamir_share_int(-987654321, 255, 255)) AS threshold_255,
+       shamir_combine_int((shamir_share_int(123456789, 200, 255))[30:229]) AS threshold_200;
 
 -- Element k has x = k; every element records the threshold
 SELECT shamir_int_share_x(s) AS x, shamir_int_share_threshold(s) AS threshold

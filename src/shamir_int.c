@@ -143,46 +143,81 @@ FieldMul(uint128 a, uint128 b)
 	return FieldReduce((low_sum & FIELD_PRIME) + ((high << 1) | (low_sum >> 127)));
 }
 
-/* Return a^(p - 2), the inverse of a non-zero a. */
+/* Return a^(2^k) by k squarings. */
+static uint128
+FieldSquareTimes(uint128 a, int k)
+{
+	while (k-- > 0)
+		a = FieldMul(a, a);
+	return a;
+}
+
+/*
+ * Return the inverse of a non-zero a as a^(p - 2), in constant time. With
+ * p - 2 = 4 (2^125 - 1) + 1, an addition chain through a^(2^k - 1) for
+ * k = 1, 2, 4, 8, 16, 32, 64 takes 126 squarings and 12 multiplications.
+ */
 static uint128
 FieldInverse(uint128 a)
 {
-	uint128		exponent = FIELD_PRIME - 2;
-	uint128		result = 1;
-	int			bit;
+	uint128		t1 = a;
+	uint128		t2 = FieldMul(FieldSquareTimes(t1, 1), t1);
+	uint128		t4 = FieldMul(FieldSquareTimes(t2, 2), t2);
+	uint128		t8 = FieldMul(FieldSquareTimes(t4, 4), t4);
+	uint128		t16 = FieldMul(FieldSquareTimes(t8, 8), t8);
+	uint128		t32 = FieldMul(FieldSquareTimes(t16, 16), t16);
+	uint128		t64 = FieldMul(FieldSquareTimes(t32, 32), t32);
+	uint128		t;
 
-	/* The exponent is public, so branching on its bits reveals nothing */
-	for (bit = 0; bit < 127; bit++)
-	{
-		if ((exponent >> bit) & 1)
-			result = FieldMul(result, a);
-		a = FieldMul(a, a);
-	}
-	return result;
+	/* t = a^(2^125 - 1), 125 being 64 + 32 + 16 + 8 + 4 + 1 */
+	t = FieldMul(FieldSquareTimes(t64, 32), t32);
+	t = FieldMul(FieldSquareTimes(t, 16), t16);
+	t = FieldMul(FieldSquareTimes(t, 8), t8);
+	t = FieldMul(FieldSquareTimes(t, 4), t4);
+	t = FieldMul(FieldSquareTimes(t, 1), t1);
+	return FieldMul(FieldSquareTimes(t, 2), a);
 }
 
-/* Return the value at z of the polynomial through (xs[i], ys[i]), i < count. */
+/*
+ * Return the value at z of the polynomial through (xs[i], ys[i]), i < count,
+ * by Lagrange interpolation. The denominators are inverted together: one
+ * inversion of their product, then a pass back through prefix products.
+ */
 static uint128
 FieldInterpolate(const uint8 *xs, const uint128 *ys, int count, uint128 z)
 {
+	uint128		numerators[CIAM_SHAMIR_MAX_SHARES];
+	uint128		denominators[CIAM_SHAMIR_MAX_SHARES];
+	uint128		prefix[CIAM_SHAMIR_MAX_SHARES];
+	uint128		inverse;
 	uint128		result = 0;
 	int			i;
 	int			j;
 
 	for (i = 0; i < count; i++)
 	{
-		uint128		numerator = 1;
-		uint128		denominator = 1;
-
+		numerators[i] = 1;
+		denominators[i] = 1;
 		for (j = 0; j < count; j++)
 		{
 			if (j == i)
 				continue;
-			numerator = FieldMul(numerator, FieldSub(z, xs[j]));
-			denominator = FieldMul(denominator, FieldSub(xs[i], xs[j]));
+			numerators[i] = FieldMul(numerators[i], FieldSub(z, xs[j]));
+			denominators[i] = FieldMul(denominators[i], FieldSub(xs[i], xs[j]));
 		}
+		prefix[i] = i == 0 ? denominators[0] : FieldMul(prefix[i - 1], denominators[i]);
+	}
+
+	/* At step i, inverse is 1 / (denominators[0] * ... * denominators[i]) */
+	inverse = FieldInverse(prefix[count - 1]);
+	for (i = count - 1; i >= 0; i--)
+	{
+		uint128		inverse_of_denominator;
+
+		inverse_of_denominator = i == 0 ? inverse : FieldMul(inverse, prefix[i - 1]);
+		inverse = FieldMul(inverse, denominators[i]);
 		result = FieldAdd(result,
-						  FieldMul(ys[i], FieldMul(numerator, FieldInverse(denominator))));
+						  FieldMul(ys[i], FieldMul(numerators[i], inverse_of_denominator)));
 	}
 	return result;
 }
