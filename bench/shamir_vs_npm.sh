@@ -17,7 +17,7 @@
 #   package one after another on one thread, after a warm-up of 5000 calls
 #   of each, and prints operations per second.
 #   A round runs the JavaScript timing, then every PostgreSQL query, so that
-#   both sides see the same machine load; the ratio of a round is the
+#   both sides see the same machine load. The ratio of a round is the
 #   PostgreSQL rate divided by the JavaScript rate of that round. The
 #   report gives the median over BENCH_REPS rounds of each rate and ratio.
 #   A scan of the secrets with count() alone shows the cost per row that

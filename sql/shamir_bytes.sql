@@ -1,9 +1,9 @@
 -- Shamir shares of byte strings, in HashiCorp Vault's format: y bytes, then
--- x. Round trips, known answers, argument checks and the distribution of
--- shares.
+-- x. Round trips, known-answer tests, argument checks and the distribution
+-- of shares.
 SET search_path = ciam_privacy, public;
 
--- Known answers from FIPS-197 (AES), section 4.2, whose field is GF(2^8)
+-- Known-answer tests from FIPS-197 (AES), section 4.2, whose field is GF(2^8)
 -- with 0x11B: {57}*{83} = {c1}. For f(x) = 0x00 + 0x57 x, the shares at
 -- x = 0x01 and x = 0x83 are 0x57 and 0xc1.
 SELECT shamir_combine(ARRAY['\x5701', '\xc183']::bytea[]) AS zero_secret;

@@ -149,9 +149,10 @@ RESET min_parallel_table_scan_size;
 DROP TABLE shamir_parallel;
 
 -- Shares of one value are uniform: over 20000 splits of 0 with threshold
--- 2, the share at x = 1 is the coefficient itself. Its top 8 of 127 bits
--- fall in 128 bins; a chi-square statistic with 127 degrees of freedom
--- exceeds 216 with probability about 1e-6 (Wilson-Hilferty approximation).
+-- 2, the share at x = 1 is the coefficient itself. Its top 7 of 127 bits
+-- put it in one of 128 bins. A chi-square statistic with 127 degrees of
+-- freedom exceeds 216 with probability about 1e-6 (Wilson-Hilferty
+-- approximation).
 SELECT sum((observed - 20000 / 128.0) ^ 2 / (20000 / 128.0)) < 216 AS y_uniform,
        count(*) = 128 AS every_bin_seen
 FROM (SELECT floor(y / 2::numeric ^ 120) AS bin, count(*) AS observed

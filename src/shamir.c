@@ -14,9 +14,9 @@
  *	  Fewer than threshold shares reveal nothing about the secret, provided
  *	  every coefficient other than the constant term is uniform over all 256
  *	  byte values, zero included. Forcing the leading coefficient to be
- *	  non-zero would rule out one candidate value per secret byte for a
- *	  holder of threshold - 1 shares: the polynomial through their points
- *	  and (0, s) has degree below threshold - 1 for exactly one s. Vault
+ *	  non-zero would leak: for exactly one s, the polynomial through the
+ *	  points of threshold - 1 shares and (0, s) has degree below
+ *	  threshold - 1, so a holder of those shares could rule that s out. Vault
  *	  (crypto/rand) and the npm package (node:crypto randomBytes) both draw
  *	  every coefficient uniformly, zero included, and so does this file,
  *	  with pg_strong_random().

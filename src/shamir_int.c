@@ -14,7 +14,7 @@
  *	  totals wrap around modulo p, and shares cannot detect it.
  *
  * Shares
- *	  The type shamir_int_share holds (x, threshold, y): the point x in
+ *	  The type shamir_int_share contains (x, threshold, y): the point x in
  *	  1..255, the threshold of the polynomial it came from, and y in
  *	  [0, p). Integer shares take fixed x values: element k of the array
  *	  that shamir_share_int() returns has x = k, so that party k of a

@@ -81,8 +81,13 @@ check_round_trip() {
     [ "$(sort -u <<<"$shares" | wc -l)" -eq 5 ] || fail "$name: the five shares are not distinct"
     grep -qvE '^[0-9a-f]{66}$' <<<"$shares" && fail "$name: a share is not 33 bytes of hex"
 
+    # COPY TO creates files with mode 0644, so the procedure creates the
+    # file first with mode 0600, which COPY keeps
+    install -m 600 -o postgres -g postgres /dev/null "$restored"
     # Three custodians, chosen at random, in random order
     restored_fingerprint=$(shuf -n 3 <<<"$shares" | restore_key "$restored")
+    [ "$(stat -c '%a %U' "$restored")" = "600 postgres" ] ||
+        fail "$name: the restored file has mode and owner $(stat -c '%a %U' "$restored")"
     [ "$restored_fingerprint" = "$fingerprint" ] || fail "$name: the restored key has another fingerprint"
     if [ -z "$ending" ] || [ "$key_hex" != "${key_hex,,}" ]; then
         # The restored file is lowercase with a newline: compare the keys

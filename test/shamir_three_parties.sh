@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A secure sum across three PostgreSQL clusters. Each party holds its own
+# A secure sum across three PostgreSQL clusters. Each party has its own
 # customers, splits its local count and sum into integer shares with
 # threshold 2, keeps one and sends one to each other party (binary COPY
 # piped between the clusters). Each party adds up the shares it holds with
