@@ -16,10 +16,10 @@
  *	  byte values, zero included. Forcing the leading coefficient to be
  *	  non-zero would leak: for exactly one s, the polynomial through the
  *	  points of threshold - 1 shares and (0, s) has degree below
- *	  threshold - 1, so a holder of those shares could rule that s out. Vault
- *	  (crypto/rand) and the npm package (node:crypto randomBytes) both draw
- *	  every coefficient uniformly, zero included, and so does this file,
- *	  with pg_strong_random().
+ *	  threshold - 1, so a holder of those shares could rule that s out. The
+ *	  npm package forced it after an audit and dropped that again in 0.0.4.
+ *	  This file draws every coefficient uniformly with pg_strong_random().
+ *	  The format does not depend on the choice, so shares stay compatible.
  *
  *	  The x values are distinct, non-zero and drawn by a partial
  *	  Fisher-Yates shuffle of 1..255 with unbiased rejection sampling. They

@@ -96,6 +96,8 @@ for sender in "${parties[@]}"; do
                                      WHERE to_party = $receiver) TO STDOUT (FORMAT binary)" |
             on_party "$receiver" -c "COPY inbox FROM STDIN (FORMAT binary)"
     done
+    # The outbox contains every share of the sender's own figures
+    on_party "$sender" -c "DROP TABLE outbox"
 done
 
 echo "-- each party adds up the shares it holds"
