@@ -80,7 +80,8 @@ extern void RequirePreload(void);
 #define CIAM_SHAMIR_MAX_SHARES	255
 extern void ShamirRandomBytes(void *buf, size_t len);
 extern void ShamirCheckShareArguments(FunctionCallInfo fcinfo,
-									  const char *function);
+									  const char *function,
+									  const char *first_argument);
 extern struct ArrayType *ShamirDeconstructShares(FunctionCallInfo fcinfo,
 												 Datum **elements, int *count);
 extern void ShamirFreeShares(FunctionCallInfo fcinfo, struct ArrayType *array);

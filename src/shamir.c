@@ -36,6 +36,9 @@
  *	  PostgreSQL had to detoast is wiped too. The input datum itself and the
  *	  result belong to PostgreSQL and are not wiped.
  *
+ * NOTE: an error or a query cancel in the middle of a call frees these
+ * buffers with their memory context, without wiping them.
+ *
  * What combining cannot check
  *	  A share does not record the threshold, so combining fewer shares than
  *	  the threshold returns a wrong value without any error; only fewer
@@ -332,12 +335,13 @@ CheckShareCounts(int threshold, int nshares)
  * functions both do, NULL arguments included.
  */
 void
-ShamirCheckShareArguments(FunctionCallInfo fcinfo, const char *function)
+ShamirCheckShareArguments(FunctionCallInfo fcinfo, const char *function,
+						  const char *first_argument)
 {
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("secret of %s must not be null", function)));
+				 errmsg("%s of %s must not be null", first_argument, function)));
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -484,7 +488,7 @@ shamir_share(PG_FUNCTION_ARGS)
 	ArrayType  *result;
 	int			i;
 
-	ShamirCheckShareArguments(fcinfo, "shamir_share");
+	ShamirCheckShareArguments(fcinfo, "shamir_share", "secret");
 	threshold = PG_GETARG_INT32(1);
 	nshares = PG_GETARG_INT32(2);
 	degree = threshold - 1;
@@ -542,6 +546,7 @@ shamir_share(PG_FUNCTION_ARGS)
 		Size		width = Min(8, secret_len - offset);
 		uint64	   *chunk_coefficients;
 
+		CHECK_FOR_INTERRUPTS();
 		if (chunk % chunks_per_batch == 0)
 		{
 			Size		batch = Min(chunks_per_batch, chunk_count - chunk);
@@ -646,6 +651,7 @@ shamir_combine(PG_FUNCTION_ARGS)
 	{
 		Size		width = Min(8, secret_len - offset);
 
+		CHECK_FOR_INTERRUPTS();
 		value = 0;
 		for (i = 0; i < count; i++)
 		{

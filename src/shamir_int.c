@@ -507,7 +507,7 @@ shamir_share_int(PG_FUNCTION_ARGS)
 	ArrayType  *result;
 	int			i;
 
-	ShamirCheckShareArguments(fcinfo, "shamir_share_int");
+	ShamirCheckShareArguments(fcinfo, "shamir_share_int", "value");
 	threshold = PG_GETARG_INT32(1);
 	nshares = PG_GETARG_INT32(2);
 	degree = threshold - 1;

@@ -11,12 +11,14 @@ LANGUAGE C VOLATILE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.shamir_share(bytea, int, int) IS
     'Split a secret into shares (Vault format: y bytes, then x), any threshold of which rebuild it';
 
--- Not STRICT: a NULL array raises an error. IMMUTABLE: the result depends
--- on the shares alone.
+-- Not STRICT: a NULL array raises an error. STABLE, although the result
+-- depends on the shares alone: PostgreSQL then rejects it in index
+-- expressions and generated columns, which would store rebuilt secrets on
+-- disk, and never folds a call into a cached plan.
 CREATE FUNCTION @extschema@.shamir_combine(shares bytea[])
 RETURNS bytea
 AS 'MODULE_PATHNAME', 'shamir_combine'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
+LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.shamir_combine(bytea[]) IS
     'Rebuild a secret from shares in Vault format; fewer shares than the threshold give a wrong value without error';
 
@@ -79,10 +81,11 @@ LANGUAGE C VOLATILE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.shamir_share_int(numeric, int, int) IS
     'Split an integer of magnitude below 2^126 into shares; element k has x = k';
 
+-- STABLE for the same reason as shamir_combine
 CREATE FUNCTION @extschema@.shamir_combine_int(shares @extschema@.shamir_int_share[])
 RETURNS numeric
 AS 'MODULE_PATHNAME', 'shamir_combine_int'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
+LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.shamir_combine_int(@extschema@.shamir_int_share[]) IS
     'Rebuild an integer from at least threshold shares, checking any extra share';
 
