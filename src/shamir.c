@@ -25,11 +25,14 @@
  *	  Fisher-Yates shuffle of 1..255 with unbiased rejection sampling. They
  *	  are public: they travel in every share.
  *
- *	  Field arithmetic runs in constant time. There is no log or exp table
- *	  indexed by a byte of the secret, and no branch on secret data: a
- *	  product is eight rounds of masks, shifts and XORs, and eight bytes are
- *	  multiplied at once in the lanes of a 64-bit word. Loops depend only on
- *	  public sizes: the secret's length, the threshold and the share count.
+ *	  Field arithmetic runs in constant time. It uses no table at all, and
+ *	  no branch on secret data. Eight bytes are processed at once, one per
+ *	  lane of a 64-bit word. A product of two lanes is eight rounds of
+ *	  masks, shifts and XORs. A product by a public factor (x when sharing,
+ *	  a Lagrange coefficient when combining) XORs the factor's multiples
+ *	  b * 2^k under masks made from the bits of the secret operand. Loops
+ *	  depend only on public sizes: the secret's length, the threshold and
+ *	  the share count.
  *
  *	  Buffers that held the secret, the coefficients or the rebuilt secret
  *	  are wiped with explicit_bzero() before they are freed. A secret that
