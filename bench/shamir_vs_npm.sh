@@ -64,6 +64,8 @@ is_uint "$js_combines" && [ "$js_combines" -ge 1 ] || die "BENCH_JS_COMBINES=$js
 
 started=$(date +%s)
 bash "$root/scripts/setup.sh" >/dev/null
+[ -d "$root/interop/shamir/node_modules/shamir-secret-sharing" ] ||
+    die "the npm package shamir-secret-sharing is missing from interop/shamir; see the output of scripts/setup.sh"
 # shellcheck source=scripts/cluster.sh
 source "$root/scripts/cluster.sh"
 
