@@ -3,12 +3,12 @@
 -- of shares.
 SET search_path = ciam_privacy, public;
 
--- Known-answer tests from FIPS-197 (AES), section 4.2, whose field is GF(2^8)
--- with 0x11B: {57}*{83} = {c1}. For f(x) = 0x00 + 0x57 x, the shares at
--- x = 0x01 and x = 0x83 are 0x57 and 0xc1.
+-- Known-answer tests. By long multiplication of binary polynomials modulo
+-- 0x11B, worked out apart from this code, 0x57 * 0x83 = 0xc1. For
+-- f(x) = 0x00 + 0x57 x, the shares at x = 0x01 and x = 0x83 are 0x57 and 0xc1.
 SELECT shamir_combine(ARRAY['\x5701', '\xc183']::bytea[]) AS zero_secret;
--- and, from section 4.2.1, {57}*{13} = {fe}: for f(x) = 0x01 + 0x57 x, the
--- shares at x = 0x13 and x = 0x01 are 0xff and 0x56
+-- and 0x57 * 0x13 = 0xfe: for f(x) = 0x01 + 0x57 x, the shares at x = 0x13
+-- and x = 0x01 are 0xff and 0x56
 SELECT shamir_combine(ARRAY['\xff13', '\x5601']::bytea[]) AS secret_01;
 
 -- Every 3 of 5 shares rebuild the secret, in any order; zero bytes at both
