@@ -148,24 +148,39 @@ Broadcast(uint8 b)
 }
 
 /*
+ * Multiples x^(2k), k = 0..7, in all lanes. Squaring in GF(2^8) is linear
+ * over GF(2): a^2 is the sum over k of (bit k of a) * x^(2k). So
+ * Gf256MulByMultiples() with these constants squares each lane, without the
+ * chain of doublings of a general product.
+ */
+static const Gf256Multiples Gf256Squares = {{
+		UINT64CONST(0x0101010101010101), UINT64CONST(0x0404040404040404),
+		UINT64CONST(0x1010101010101010), UINT64CONST(0x4040404040404040),
+		UINT64CONST(0x1B1B1B1B1B1B1B1B), UINT64CONST(0x6C6C6C6C6C6C6C6C),
+		UINT64CONST(0xABABABABABABABAB), UINT64CONST(0x9A9A9A9A9A9A9A9A)
+}};
+
+static inline uint64
+Gf256SquareLanes(uint64 a)
+{
+	return Gf256MulByMultiples(a, &Gf256Squares);
+}
+
+/*
  * Invert each non-zero lane of a as a^254, in constant time, by the
- * addition chain 2, 3, 6, 7, 14, 28, 56, 63, 126, 127, 254.
+ * addition chain 2, 3, 6, 7, 14, 28, 56, 63, 126, 127, 254: seven
+ * squarings and four products.
  */
 static uint64
 Gf256InverseLanes(uint64 a)
 {
-	uint64		a2 = Gf256MulLanes(a, a);
-	uint64		a3 = Gf256MulLanes(a2, a);
-	uint64		a6 = Gf256MulLanes(a3, a3);
-	uint64		a7 = Gf256MulLanes(a6, a);
-	uint64		a14 = Gf256MulLanes(a7, a7);
-	uint64		a28 = Gf256MulLanes(a14, a14);
-	uint64		a56 = Gf256MulLanes(a28, a28);
+	uint64		a3 = Gf256MulLanes(Gf256SquareLanes(a), a);
+	uint64		a7 = Gf256MulLanes(Gf256SquareLanes(a3), a);
+	uint64		a56 = Gf256SquareLanes(Gf256SquareLanes(Gf256SquareLanes(a7)));
 	uint64		a63 = Gf256MulLanes(a56, a7);
-	uint64		a126 = Gf256MulLanes(a63, a63);
-	uint64		a127 = Gf256MulLanes(a126, a);
+	uint64		a127 = Gf256MulLanes(Gf256SquareLanes(a63), a);
 
-	return Gf256MulLanes(a127, a127);
+	return Gf256SquareLanes(a127);
 }
 
 /*
