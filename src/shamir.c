@@ -14,7 +14,7 @@
  *	  Fewer than threshold shares reveal nothing about the secret, provided
  *	  every coefficient other than the constant term is uniform over all 256
  *	  byte values, zero included. Forcing the leading coefficient to be
- *	  non-zero would leak: for exactly one s, the polynomial through the
+ *	  non-zero would leak. For exactly one s, the polynomial through the
  *	  points of threshold - 1 shares and (0, s) has degree below
  *	  threshold - 1, so a holder of those shares could rule that s out. The
  *	  npm package forced it after an audit and dropped that again in 0.0.4.
