@@ -103,4 +103,15 @@ extern int32 PseudonymKeyVersion(const PseudonymKey *key);
 extern void ComputePseudonymMac(PseudonymKey *key, PseudonymDomain domain,
 								const uint8 *data, size_t len, uint8 *digest);
 
+/* shamir.c and shamir_int.c: Shamir secret sharing */
+#define CIAM_SHAMIR_MAX_SHARES	255
+extern void ShamirRandomBytes(void *buf, size_t len);
+extern void ShamirCheckShareArguments(FunctionCallInfo fcinfo,
+									  const char *function,
+									  const char *first_argument);
+extern struct ArrayType *ShamirDeconstructShares(FunctionCallInfo fcinfo,
+												 Datum **elements, int *count);
+extern void ShamirFreeShares(FunctionCallInfo fcinfo, struct ArrayType *array);
+extern void ShamirCheckXCoordinates(const uint8 *xs, int count);
+
 #endif							/* CIAM_PRIVACY_H */
