@@ -15,7 +15,7 @@
 
 # CIAM_PGBIN may name another copy of the PostgreSQL 15 binaries (for
 # example one per working tree, so that parallel builds install apart).
-CIAM_PGBIN=${CIAM_PGBIN:-/usr/lib/postgresql/15/bin}
+export CIAM_PGBIN=${CIAM_PGBIN:-/usr/lib/postgresql/15/bin}
 CIAM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 cluster_dir() {
