@@ -272,16 +272,17 @@ ChargeLoginRole(int64 epsilon_nanos, const char *what)
 	ItemPointerData tid;
 	BudgetRow	row;
 
+	/* A hot standby cannot write the budget table; see standby_budget.c */
 	if (RecoveryInProgress())
-		ereport(ERROR,
-				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
-				 errmsg("cannot charge a privacy budget on a server in recovery"),
-				 errdetail("The budget is kept in a table that a hot standby cannot write."),
-				 errhint("Run DP queries on the primary server.")));
+	{
+		ChargeStandbyBudget(roleid, epsilon_nanos, what);
+		return;
+	}
 
 	rel = OpenBudgetTable(RowExclusiveLock);
 	if (!FindBudgetRow(rel, roleid, &tid))
 	{
+		AppendLedgerRow(LEDGER_REFUSED, roleid, epsilon_nanos, 0, 0, 0, 0, what);
 		ereport(LOG,
 				(errmsg("ciam_privacy: rejected %s for role \"%s\": no privacy budget",
 						what, rolename ? rolename : "?")));
@@ -294,6 +295,8 @@ ChargeLoginRole(int64 epsilon_nanos, const char *what)
 
 	if (!ChangeBudgetRow(rel, &tid, roleid, BUDGET_CHARGE, epsilon_nanos, &row))
 	{
+		AppendLedgerRow(LEDGER_REFUSED, roleid, epsilon_nanos, 0, 0,
+						row.limit_nanos, row.spent_nanos, what);
 		ereport(LOG,
 				(errmsg("ciam_privacy: rejected %s for role \"%s\": needs epsilon %s, %s of %s remains",
 						what, rolename ? rolename : "?",
@@ -311,6 +314,9 @@ ChargeLoginRole(int64 epsilon_nanos, const char *what)
 				 errhint("Ask the data owner to raise the budget with ciam_privacy.set_budget().")));
 	}
 
+	/* Flushes WAL past the charge too, before any row is read */
+	AppendLedgerRow(LEDGER_RELEASED, roleid, epsilon_nanos, 0, 0,
+					row.limit_nanos, row.spent_nanos, what);
 	table_close(rel, RowExclusiveLock);
 }
 
@@ -365,6 +371,7 @@ set_budget(PG_FUNCTION_ARGS)
 				 errdetail("Queries are charged to the role that logged in, so this budget is never spent.")));
 
 	rel = OpenBudgetTable(RowExclusiveLock);
+	row.spent_nanos = 0;
 	if (FindBudgetRow(rel, roleid, &tid))
 		ChangeBudgetRow(rel, &tid, roleid, BUDGET_SET_LIMIT, limit_nanos, &row);
 	else
@@ -380,6 +387,8 @@ set_budget(PG_FUNCTION_ARGS)
 			elog(ERROR, "could not insert the budget row of role %u", roleid);
 		SPI_finish();
 	}
+	AppendLedgerRow(LEDGER_LIMIT_SET, roleid, limit_nanos, 0, 0,
+					limit_nanos, row.spent_nanos, "set_budget");
 	table_close(rel, RowExclusiveLock);
 	PG_RETURN_VOID();
 }

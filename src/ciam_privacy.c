@@ -24,6 +24,7 @@
 #include "miscadmin.h"
 #include "utils/elog.h"
 #include "utils/guc.h"
+#include "utils/queryjumble.h"
 
 #include "ciam_privacy.h"
 
@@ -61,7 +62,11 @@ _PG_init(void)
 							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
+	DefineStandbyBudgetSettings();
 	MarkGUCPrefixReserved("ciam_privacy");
+
+	/* The ledger records each query's id, without pg_stat_statements */
+	EnableQueryId();
 
 	InstallQueryChargeHooks();
 	InstallStatisticsHooks();

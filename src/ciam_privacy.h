@@ -72,6 +72,24 @@ extern void CheckAnalystIsolation(Oid analyst);
 /* hidden_statistics.c */
 extern void InstallStatisticsHooks(void);
 
+/* ledger.c, standby_budget.c and admin.c: the ledger and the data owner's tools */
+typedef enum LedgerEvent
+{
+	LEDGER_RELEASED,			/* a DP result was charged and released */
+	LEDGER_REFUSED,				/* a DP query was refused by the budget */
+	LEDGER_LIMIT_SET,			/* the data owner set a limit */
+	LEDGER_SPENDING_RESET,		/* the data owner reset the spending to 0 */
+	LEDGER_PERIOD_RENEWED		/* a budget period began, spending reset */
+} LedgerEvent;
+
+extern void AppendLedgerRow(LedgerEvent event, Oid roleid, int64 epsilon_nanos,
+							int64 delta_attos, int64 rho_nanos,
+							int64 limit_nanos, int64 spent_nanos,
+							const char *description);
+extern void ChargeStandbyBudget(Oid roleid, int64 epsilon_nanos,
+								const char *what);
+extern void DefineStandbyBudgetSettings(void);
+
 /* ciam_privacy.c */
 extern bool ciam_loaded_at_startup;
 extern void RequirePreload(void);

@@ -1,0 +1,162 @@
+------------------------------------------------------------------------
+-- Administration of analysts, for the data owner
+------------------------------------------------------------------------
+
+-- Every function here runs with the caller's rights and is revoked from
+-- PUBLIC: creating roles needs CREATEROLE, publishing needs ownership of
+-- the view, and set_budget() is the data owner's.
+
+CREATE FUNCTION @extschema@.create_analyst(
+    analyst name,
+    epsilon_limit float8,
+    can_login boolean DEFAULT true,
+    connection_limit integer DEFAULT 4)
+RETURNS regrole
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog AS $$
+DECLARE
+    writable text;
+    other_databases text;
+BEGIN
+    IF analyst IS NULL OR epsilon_limit IS NULL OR can_login IS NULL
+       OR connection_limit IS NULL THEN
+        RAISE EXCEPTION 'arguments of create_analyst must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF connection_limit < 1 THEN
+        RAISE EXCEPTION 'connection_limit % is out of range', connection_limit
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'An analyst needs at least one connection.';
+    END IF;
+    IF EXISTS (SELECT FROM pg_roles WHERE rolname = analyst) THEN
+        RAISE EXCEPTION 'role "%" already exists', analyst
+            USING ERRCODE = 'duplicate_object',
+                  HINT = 'Give an existing role a budget with ciam_privacy.set_budget().';
+    END IF;
+
+    -- No attribute that reaches past the views; NOINHERIT so that a role
+    -- granted to the analyst later gives nothing without SET ROLE, which the
+    -- publication checks also follow.
+    EXECUTE format('CREATE ROLE %I %s NOSUPERUSER NOCREATEDB NOCREATEROLE '
+                   'NOINHERIT NOREPLICATION NOBYPASSRLS CONNECTION LIMIT %s',
+                   analyst, CASE WHEN can_login THEN 'LOGIN' ELSE 'NOLOGIN' END,
+                   connection_limit);
+    -- No schema the analyst can write comes first in name lookup
+    EXECUTE format('ALTER ROLE %I SET search_path = pg_catalog, %I',
+                   analyst, '@extschema@');
+    EXECUTE format('COMMENT ON ROLE %I IS %L', analyst,
+                   'ciam_privacy analyst, created by ' || session_user);
+    PERFORM @extschema@.set_budget(analyst::regrole, epsilon_limit);
+
+    SELECT string_agg(quote_ident(n.nspname), ', ') INTO writable
+    FROM pg_namespace n
+    WHERE has_schema_privilege(analyst, n.oid, 'CREATE');
+    IF writable IS NOT NULL THEN
+        RAISE WARNING 'analyst "%" can create objects in schema %', analyst, writable
+            USING DETAIL = 'The privilege is granted to PUBLIC or to a role the analyst belongs to.',
+                  HINT = 'REVOKE CREATE ON SCHEMA ... FROM PUBLIC, unless analysts should keep scratch tables there.';
+    END IF;
+    SELECT string_agg(quote_ident(d.datname), ', ') INTO other_databases
+    FROM pg_database d
+    WHERE d.datallowconn AND d.datname <> current_database()
+      AND has_database_privilege(analyst, d.oid, 'CONNECT');
+    IF other_databases IS NOT NULL THEN
+        RAISE WARNING 'analyst "%" can connect to database %', analyst, other_databases
+            USING DETAIL = 'The statistics of another database count the rows read in this one, so publish_view() rejects such an analyst.',
+                  HINT = 'REVOKE CONNECT ON DATABASE ... FROM PUBLIC and grant CONNECT to the roles that need it.';
+    END IF;
+    RETURN analyst::regrole;
+END;
+$$;
+REVOKE ALL ON FUNCTION @extschema@.create_analyst(name, float8, boolean, integer) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.create_analyst(name, float8, boolean, integer) IS
+    'Create a restricted analyst role with a budget: no role attributes, NOINHERIT, a connection limit and a search_path of pg_catalog and this schema';
+
+CREATE FUNCTION @extschema@.grant_view(view regclass, analyst regrole)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog AS $$
+BEGIN
+    IF view IS NULL OR analyst IS NULL THEN
+        RAISE EXCEPTION 'view and analyst must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    -- publish_view() checks the view, the analyst and the statistics
+    -- first; USAGE on the schema only makes the view reachable by name.
+    PERFORM @extschema@.check_published_view(view, analyst);
+    EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I',
+                   (SELECT n.nspname FROM pg_class c
+                    JOIN pg_namespace n ON n.oid = c.relnamespace
+                    WHERE c.oid = view),
+                   analyst::text);
+    PERFORM @extschema@.publish_view(view, analyst);
+END;
+$$;
+REVOKE ALL ON FUNCTION @extschema@.grant_view(regclass, regrole) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.grant_view(regclass, regrole) IS
+    'Publish a privatized view to an analyst (publish_view) and grant USAGE on its schema';
+
+CREATE FUNCTION @extschema@.revoke_view(view regclass, analyst regrole)
+RETURNS void
+LANGUAGE sql VOLATILE SET search_path = pg_catalog
+BEGIN ATOMIC
+    SELECT @extschema@.unpublish_view(view, analyst);
+END;
+REVOKE ALL ON FUNCTION @extschema@.revoke_view(regclass, regrole) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.revoke_view(regclass, regrole) IS
+    'Revoke a published view from an analyst (unpublish_view)';
+
+CREATE FUNCTION @extschema@.raise_budget(analyst regrole, additional_epsilon float8)
+RETURNS float8
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog AS $$
+DECLARE
+    current_limit bigint;
+BEGIN
+    IF analyst IS NULL OR additional_epsilon IS NULL THEN
+        RAISE EXCEPTION 'analyst and additional_epsilon must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT (additional_epsilon > 0) THEN
+        RAISE EXCEPTION 'additional_epsilon % must be positive', additional_epsilon
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use ciam_privacy.set_budget() to lower a limit.';
+    END IF;
+    -- The row lock serializes concurrent raises; charges change the row in
+    -- place under a buffer lock and are not blocked.
+    SELECT b.epsilon_limit_nanos INTO current_limit
+    FROM @extschema@.budget b WHERE b.role = analyst FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'role "%" has no privacy budget', analyst
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'Create one with ciam_privacy.set_budget().';
+    END IF;
+    PERFORM @extschema@.set_budget(analyst, current_limit / 1e9::float8 + additional_epsilon);
+    RETURN (SELECT b.epsilon_limit_nanos / 1e9::float8 FROM @extschema@.budget b
+            WHERE b.role = analyst);
+END;
+$$;
+REVOKE ALL ON FUNCTION @extschema@.raise_budget(regrole, float8) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.raise_budget(regrole, float8) IS
+    'Add epsilon to an analyst''s limit and return the new limit; recorded in the ledger';
+
+CREATE FUNCTION @extschema@.revoke_analyst(analyst regrole)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog AS $$
+DECLARE
+    published regclass;
+BEGIN
+    IF analyst IS NULL THEN
+        RAISE EXCEPTION 'analyst must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    FOR published IN SELECT p.view FROM @extschema@.published_view p
+                     WHERE p.analyst = revoke_analyst.analyst LOOP
+        PERFORM @extschema@.unpublish_view(published, analyst);
+    END LOOP;
+    IF EXISTS (SELECT FROM @extschema@.budget b WHERE b.role = analyst) THEN
+        PERFORM @extschema@.set_budget(analyst, 0);
+    END IF;
+    EXECUTE format('ALTER ROLE %I NOLOGIN', analyst::text);
+END;
+$$;
+REVOKE ALL ON FUNCTION @extschema@.revoke_analyst(regrole) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.revoke_analyst(regrole) IS
+    'Unpublish every view of an analyst, set the limit to 0 (spending and ledger are kept) and make the role NOLOGIN';
