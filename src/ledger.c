@@ -154,7 +154,6 @@ static XLogRecPtr
 PlaceFrozenTuple(Relation rel, HeapTuple tuple)
 {
 	Size		needed = MAXALIGN(tuple->t_len);
-	BlockNumber nblocks;
 	Buffer		buffer = InvalidBuffer;
 	bool		new_page = false;
 	GenericXLogState *state;
@@ -165,30 +164,48 @@ PlaceFrozenTuple(Relation rel, HeapTuple tuple)
 	if (needed > MaxHeapTupleSize)
 		elog(ERROR, "ledger row of %zu bytes does not fit on a page", needed);
 
-	nblocks = RelationGetNumberOfBlocks(rel);
-	if (nblocks > 0)
+	while (!BufferIsValid(buffer))
 	{
-		buffer = ReadBuffer(rel, nblocks - 1);
-		LockBuffer(buffer, BUFFER_LOCK_EXCLUSIVE);
-		if (PageIsNew(BufferGetPage(buffer)))
-			new_page = true;
-		else if (PageGetHeapFreeSpace(BufferGetPage(buffer)) < needed)
+		BlockNumber nblocks = RelationGetNumberOfBlocks(rel);
+
+		if (nblocks > 0)
+			buffer = ReadBuffer(rel, nblocks - 1);
+		else
 		{
+			/* The extension lock keeps two sessions from adding one page */
+			LockRelationForExtension(rel, ExclusiveLock);
+			buffer = ReadBufferExtended(rel, MAIN_FORKNUM, P_NEW, RBM_NORMAL, NULL);
+			UnlockRelationForExtension(rel, ExclusiveLock);
+		}
+		LockBuffer(buffer, BUFFER_LOCK_EXCLUSIVE);
+
+		/*
+		 * Whether the page is new is only known under its lock: another
+		 * session that saw it as the last page may have initialized and
+		 * filled it between the extension and this lock.
+		 */
+		new_page = PageIsNew(BufferGetPage(buffer));
+		if (!new_page && PageGetHeapFreeSpace(BufferGetPage(buffer)) < needed)
+		{
+			BlockNumber full = BufferGetBlockNumber(buffer);
+
 			UnlockReleaseBuffer(buffer);
 			buffer = InvalidBuffer;
+			LockRelationForExtension(rel, ExclusiveLock);
+			/* Add a page unless another session did since the full one */
+			if (RelationGetNumberOfBlocks(rel) == full + 1)
+			{
+				buffer = ReadBufferExtended(rel, MAIN_FORKNUM, P_NEW, RBM_NORMAL, NULL);
+				LockBuffer(buffer, BUFFER_LOCK_EXCLUSIVE);
+				new_page = PageIsNew(BufferGetPage(buffer));
+				if (!new_page && PageGetHeapFreeSpace(BufferGetPage(buffer)) < needed)
+				{
+					UnlockReleaseBuffer(buffer);
+					buffer = InvalidBuffer;
+				}
+			}
+			UnlockRelationForExtension(rel, ExclusiveLock);
 		}
-	}
-	if (!BufferIsValid(buffer))
-	{
-		/*
-		 * Two sessions that both found the last page full each add a page;
-		 * the extension lock keeps them from getting the same one.
-		 */
-		LockRelationForExtension(rel, ExclusiveLock);
-		buffer = ReadBufferExtended(rel, MAIN_FORKNUM, P_NEW, RBM_NORMAL, NULL);
-		LockBuffer(buffer, BUFFER_LOCK_EXCLUSIVE);
-		UnlockRelationForExtension(rel, ExclusiveLock);
-		new_page = true;
 	}
 
 	state = GenericXLogStart(rel);
