@@ -21,6 +21,25 @@
 #define CIAM_EPSILON_MAX		10.0
 #define CIAM_BUDGET_MAX			1e6
 
+/*
+ * Delta is handled as an integer number of atto-delta (1e-18) units, so
+ * deltas add up exactly too. A delta limit lies in [0, 0.01].
+ */
+#define CIAM_DELTA_SCALE		INT64CONST(1000000000000000000)
+#define CIAM_DELTA_LIMIT_MAX	1e-2
+
+/*
+ * What a release costs. Pure DP charges epsilon alone, approximate DP
+ * epsilon and delta, zero-concentrated DP rho (in nano units, like
+ * epsilon). budget.c composes them; docs/dp.md states the rules.
+ */
+typedef struct DpCharge
+{
+	int64		epsilon_nanos;
+	int64		delta_attos;
+	int64		rho_nanos;
+} DpCharge;
+
 /* Bounds of dp_avg may not exceed this magnitude, so upper - lower is finite */
 #define CIAM_BOUND_MAX			1e300
 
@@ -44,6 +63,7 @@ typedef struct DpParams
 {
 	DpAggregateKind kind;
 	int64		epsilon_nanos;
+	DpCharge	charge;			/* what one release of this call costs */
 	double		lower;			/* DP_AGG_AVG only */
 	double		upper;			/* DP_AGG_AVG only */
 } DpParams;
@@ -62,8 +82,11 @@ extern const DpParams *DpBeginRelease(FunctionCallInfo fcinfo,
 									  DpAggregateKind kind);
 
 /* budget.c */
-extern void ChargeLoginRole(int64 epsilon_nanos, const char *what);
+extern void ChargeLoginRole(const DpCharge *charge, const char *what);
+extern void DpChargeAdd(DpCharge *total, const DpCharge *charge);
+extern void DpChargeMultiply(DpCharge *charge, int factor);
 extern double EpsilonFromNanos(int64 nanos);
+extern double DeltaFromAttos(int64 attos);
 extern bool RoleHasBudget(Oid roleid);
 
 /* privatized_view.c */
@@ -72,7 +95,7 @@ extern void CheckAnalystIsolation(Oid analyst);
 /* hidden_statistics.c */
 extern void InstallStatisticsHooks(void);
 
-/* ledger.c, standby_budget.c and admin.c: the ledger and the data owner's tools */
+/* ledger.c and standby_budget.c: the ledger, and charges on a hot standby */
 typedef enum LedgerEvent
 {
 	LEDGER_RELEASED,			/* a DP result was charged and released */
@@ -86,7 +109,7 @@ extern void AppendLedgerRow(LedgerEvent event, Oid roleid, int64 epsilon_nanos,
 							int64 delta_attos, int64 rho_nanos,
 							int64 limit_nanos, int64 spent_nanos,
 							const char *description);
-extern void ChargeStandbyBudget(Oid roleid, int64 epsilon_nanos,
+extern void ChargeStandbyBudget(Oid roleid, const DpCharge *charge,
 								const char *what);
 extern void DefineStandbyBudgetSettings(void);
 

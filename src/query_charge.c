@@ -86,7 +86,7 @@ typedef struct DpAggRun
 {
 	AggState   *aggstate;
 	ExecProcNodeMtd exec_original;	/* the node's own ExecProcNode */
-	int64		charge_nanos;	/* what one run of the node costs */
+	DpCharge	charge;			/* what one run of the node costs */
 	int			runs;			/* runs that released values */
 	bool		in_run;			/* a value was released since the last rescan */
 	bool		executing;		/* inside the node's ExecProcNode */
@@ -262,6 +262,7 @@ ValidateParams(DpAggregateKind kind, Aggref *aggref, EState *estate,
 				 errdetail("Epsilon must lie between %g and %g.",
 						   CIAM_EPSILON_MIN, CIAM_EPSILON_MAX)));
 	params->epsilon_nanos = (int64) llround(epsilon * (double) CIAM_EPSILON_SCALE);
+	params->charge.epsilon_nanos = params->epsilon_nanos;
 
 	if (kind == DP_AGG_AVG)
 	{
@@ -375,7 +376,7 @@ CollectAggReleases(AggState *aggstate, CollectContext *context)
 		DpAggregateKind kind;
 		Aggref	   *source;
 		DpRelease  *release;
-		int64		charge;
+		DpCharge	charge;
 
 		if (!OidIsValid(peragg->finalfn_oid))
 			continue;
@@ -402,10 +403,9 @@ CollectAggReleases(AggState *aggstate, CollectContext *context)
 		release->run = run;
 		release->aggno = aggno;
 		ValidateParams(kind, source, context->estate, &release->params);
-		if (pg_mul_s64_overflow(release->params.epsilon_nanos, grouping_sets,
-								&charge) ||
-			pg_add_s64_overflow(run->charge_nanos, charge, &run->charge_nanos))
-			elog(ERROR, "privacy charge overflows");
+		charge = release->params.charge;
+		DpChargeMultiply(&charge, grouping_sets);
+		DpChargeAdd(&run->charge, &charge);
 		run->releases = lappend(run->releases, release);
 		context->releases = lappend(context->releases, release);
 	}
@@ -525,7 +525,7 @@ ChargeQuery(QueryDesc *queryDesc, int eflags)
 		queryDesc->instrument_options != 0 || instrumented_queries > 0;
 	MemoryContext oldcontext;
 	QueryReleases *query;
-	int64		total = 0;
+	DpCharge	total = {0, 0, 0};
 	ListCell   *lc;
 
 	bool		restricted = !superuser();
@@ -577,12 +577,12 @@ ChargeQuery(QueryDesc *queryDesc, int eflags)
 		{
 			DpAggRun   *run = lfirst(lc);
 
-			if (pg_add_s64_overflow(total, run->charge_nanos, &total))
-				elog(ERROR, "privacy charge overflows");
+			DpChargeAdd(&total, &run->charge);
 		}
-		elog(DEBUG1, "ciam_privacy: charging %d DP aggregates, epsilon %.9g",
-			 list_length(context.releases), EpsilonFromNanos(total));
-		ChargeLoginRole(total, DescribeQuery(queryDesc));
+		elog(DEBUG1, "ciam_privacy: charging %d DP aggregates, epsilon %.9g, delta %g, rho %.9g",
+			 list_length(context.releases), EpsilonFromNanos(total.epsilon_nanos),
+			 DeltaFromAttos(total.delta_attos), EpsilonFromNanos(total.rho_nanos));
+		ChargeLoginRole(&total, DescribeQuery(queryDesc));
 	}
 
 	/* Watch each node's runs from now on */
@@ -774,7 +774,7 @@ DpBeginRelease(FunctionCallInfo fcinfo, DpAggregateKind kind)
 		{
 			elog(DEBUG1, "ciam_privacy: charging run %d of a rescanned DP aggregate",
 				 run->runs + 1);
-			ChargeLoginRole(run->charge_nanos,
+			ChargeLoginRole(&run->charge,
 							"re-execution of a DP aggregate in one query");
 		}
 		run->runs++;

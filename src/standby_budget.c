@@ -11,10 +11,11 @@
  *	  postgresql.conf (a sighup setting, so only whoever controls the
  *	  server's configuration can change it). Each analyst with a budget row
  *	  on the primary may then spend up to that much epsilon on this standby,
- *	  in addition to their budget on the primary. The privacy loss of the
- *	  data is bounded by the primary's limit plus the limit of every standby
- *	  where the setting is on: each standby is one more budget, and the data
- *	  owner must count it as such.
+ *	  in addition to their budget on the primary. The standby limit is in
+ *	  epsilon alone, so only pure epsilon-DP charges are accepted there.
+ *	  The privacy loss of the data is bounded by the primary's limit plus
+ *	  the limit of every standby where the setting is on: each standby is
+ *	  one more budget, and the data owner must count it as such.
  *
  * How the spending is kept
  *	  In the file ciam_privacy_standby_spent in the standby's data
@@ -248,9 +249,10 @@ SumSpentFile(int fd, Oid roleid, Tuplestorestate *store, TupleDesc desc)
  * raise an error. Called by ChargeLoginRole() while in recovery.
  */
 void
-ChargeStandbyBudget(Oid roleid, int64 epsilon_nanos, const char *what)
+ChargeStandbyBudget(Oid roleid, const DpCharge *charge, const char *what)
 {
 	char	   *rolename = GetUserNameFromId(roleid, true);
+	int64		epsilon_nanos = charge->epsilon_nanos;
 	int64		limit_nanos;
 	int64		spent;
 	int			fd;
@@ -262,6 +264,17 @@ ChargeStandbyBudget(Oid roleid, int64 epsilon_nanos, const char *what)
 				 errmsg("cannot charge a privacy budget on a hot standby"),
 				 errdetail("The budget and the ledger are tables that a standby cannot write."),
 				 errhint("Run DP queries on the primary server, or give this standby a budget of its own with ciam_privacy.standby_epsilon_limit.")));
+
+	/*
+	 * The standby limit is a pure epsilon budget: it has no delta to spend,
+	 * and zCDP charges need delta to convert to epsilon.
+	 */
+	if (charge->delta_attos > 0 || charge->rho_nanos > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("only pure epsilon-DP queries can be charged on a hot standby"),
+				 errdetail("The standby budget has no delta to spend, and approximate and zCDP charges need one."),
+				 errhint("Run this query on the primary server.")));
 
 	/* The data owner grants standby spending only to roles with a budget */
 	if (!RoleHasBudget(roleid))

@@ -10,7 +10,8 @@ CREATE FUNCTION @extschema@.create_analyst(
     analyst name,
     epsilon_limit float8,
     can_login boolean DEFAULT true,
-    connection_limit integer DEFAULT 4)
+    connection_limit integer DEFAULT 4,
+    delta_limit float8 DEFAULT 0)
 RETURNS regrole
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog AS $$
 DECLARE
@@ -18,7 +19,7 @@ DECLARE
     other_databases text;
 BEGIN
     IF analyst IS NULL OR epsilon_limit IS NULL OR can_login IS NULL
-       OR connection_limit IS NULL THEN
+       OR connection_limit IS NULL OR delta_limit IS NULL THEN
         RAISE EXCEPTION 'arguments of create_analyst must not be null'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
@@ -45,7 +46,7 @@ BEGIN
                    analyst, '@extschema@');
     EXECUTE format('COMMENT ON ROLE %I IS %L', analyst,
                    'ciam_privacy analyst, created by ' || session_user);
-    PERFORM @extschema@.set_budget(analyst::regrole, epsilon_limit);
+    PERFORM @extschema@.set_budget(analyst::regrole, epsilon_limit, delta_limit);
 
     SELECT string_agg(quote_ident(n.nspname), ', ') INTO writable
     FROM pg_namespace n
@@ -67,8 +68,8 @@ BEGIN
     RETURN analyst::regrole;
 END;
 $$;
-REVOKE ALL ON FUNCTION @extschema@.create_analyst(name, float8, boolean, integer) FROM PUBLIC;
-COMMENT ON FUNCTION @extschema@.create_analyst(name, float8, boolean, integer) IS
+REVOKE ALL ON FUNCTION @extschema@.create_analyst(name, float8, boolean, integer, float8) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.create_analyst(name, float8, boolean, integer, float8) IS
     'Create a restricted analyst role with a budget: no role attributes, NOINHERIT, a connection limit and a search_path of pg_catalog and this schema';
 
 CREATE FUNCTION @extschema@.grant_view(view regclass, analyst regrole)
@@ -109,6 +110,7 @@ RETURNS float8
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog AS $$
 DECLARE
     current_limit bigint;
+    current_delta_limit bigint;
 BEGIN
     IF analyst IS NULL OR additional_epsilon IS NULL THEN
         RAISE EXCEPTION 'analyst and additional_epsilon must not be null'
@@ -121,21 +123,23 @@ BEGIN
     END IF;
     -- The row lock serializes concurrent raises; charges change the row in
     -- place under a buffer lock and are not blocked.
-    SELECT b.epsilon_limit_nanos INTO current_limit
+    SELECT b.epsilon_limit_nanos, b.delta_limit_attos
+    INTO current_limit, current_delta_limit
     FROM @extschema@.budget b WHERE b.role = analyst FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'role "%" has no privacy budget', analyst
             USING ERRCODE = 'undefined_object',
                   HINT = 'Create one with ciam_privacy.set_budget().';
     END IF;
-    PERFORM @extschema@.set_budget(analyst, current_limit / 1e9::float8 + additional_epsilon);
+    PERFORM @extschema@.set_budget(analyst, current_limit / 1e9::float8 + additional_epsilon,
+                                   current_delta_limit / 1e18::float8);
     RETURN (SELECT b.epsilon_limit_nanos / 1e9::float8 FROM @extschema@.budget b
             WHERE b.role = analyst);
 END;
 $$;
 REVOKE ALL ON FUNCTION @extschema@.raise_budget(regrole, float8) FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.raise_budget(regrole, float8) IS
-    'Add epsilon to an analyst''s limit and return the new limit; recorded in the ledger';
+    'Add epsilon to an analyst''s limit, keeping the delta limit, and return the new epsilon limit; recorded in the ledger';
 
 CREATE FUNCTION @extschema@.revoke_analyst(analyst regrole)
 RETURNS void
@@ -152,7 +156,7 @@ BEGIN
         PERFORM @extschema@.unpublish_view(published, analyst);
     END LOOP;
     IF EXISTS (SELECT FROM @extschema@.budget b WHERE b.role = analyst) THEN
-        PERFORM @extschema@.set_budget(analyst, 0);
+        PERFORM @extschema@.set_budget(analyst, 0, 0);
     END IF;
     EXECUTE format('ALTER ROLE %I NOLOGIN', analyst::text);
 END;

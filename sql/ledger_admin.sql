@@ -1,5 +1,7 @@
 -- The data owner's functions: create an analyst, grant and revoke a view,
 -- raise a budget, revoke the analyst. Each budget change is on the ledger.
+-- It runs restrict_statistics(), so it must sort after analyst_access,
+-- which checks publishing before the statistics are restricted.
 SET client_min_messages = warning;
 DO $$
 DECLARE
