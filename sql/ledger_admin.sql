@@ -1,5 +1,6 @@
 -- The data owner's functions: create an analyst, grant and revoke a view,
--- raise a budget, revoke the analyst. Each budget change is on the ledger.
+-- raise and reset a budget, revoke the analyst. Each budget change is on
+-- the ledger.
 -- It runs restrict_statistics(), so it must sort after analyst_access,
 -- which checks publishing before the statistics are restricted.
 SET client_min_messages = warning;
@@ -79,6 +80,13 @@ SELECT ciam_privacy.raise_budget('regress_admin_analyst', 0.5);
 ROLLBACK;
 SELECT epsilon_limit FROM ciam_privacy.budgets
 WHERE role = 'regress_admin_analyst'::regrole;
+
+-- a reset sets the spending to zero and keeps the limit
+SELECT ciam_privacy.reset_spending('regress_admin_analyst');
+SELECT epsilon_limit, epsilon_spent FROM ciam_privacy.budgets
+WHERE role = 'regress_admin_analyst'::regrole;
+SELECT ciam_privacy.reset_spending('pg_monitor');
+SELECT ciam_privacy.reset_spending(NULL);
 
 -- revoke a view, then the analyst
 SELECT ciam_privacy.revoke_view('admin_views.event_count', 'regress_admin_analyst');

@@ -116,6 +116,8 @@ SELECT * FROM ciam_privacy.ledger_entries;
 SELECT * FROM ciam_privacy.standby_spending();
 INSERT INTO ciam_privacy.ledger (recorded_at) VALUES (now());
 SELECT ciam_privacy.raise_budget('regress_sec_analyst', 100);
+SELECT ciam_privacy.reset_spending('regress_sec_analyst');
+SELECT ciam_privacy.set_budget('regress_sec_analyst', 100);
 SELECT ciam_privacy.create_analyst('regress_sec_third', 100);
 SELECT ciam_privacy.grant_view('sec_views.per_country', 'regress_sec_other');
 SET ROLE regress_sec_other;

@@ -92,7 +92,8 @@ typedef enum BudgetChange
 {
 	BUDGET_READ,
 	BUDGET_CHARGE,
-	BUDGET_SET_LIMIT
+	BUDGET_SET_LIMIT,
+	BUDGET_RESET_SPENDING
 } BudgetChange;
 
 typedef struct BudgetRow
@@ -319,6 +320,11 @@ ChangeBudgetRow(Relation rel, ItemPointer tid, Oid roleid,
 			row->limit_nanos = amount->epsilon_nanos;
 			row->delta_limit_attos = amount->delta_attos;
 			break;
+		case BUDGET_RESET_SPENDING:
+			row->spent_nanos = 0;
+			row->delta_spent_attos = 0;
+			row->rho_spent_nanos = 0;
+			break;
 	}
 
 	if (applied)
@@ -503,6 +509,29 @@ RoleHasBudget(Oid roleid)
 
 	table_close(rel, AccessShareLock);
 	return found;
+}
+
+/*
+ * Reset a role's spending to zero in place, keeping its limits, and record
+ * it in the ledger. Returns false if the role has no budget row.
+ */
+bool
+ResetBudgetSpending(Oid roleid, const char *what)
+{
+	Relation	rel = OpenBudgetTable(RowExclusiveLock);
+	ItemPointerData tid;
+	BudgetRow	row;
+
+	if (!FindBudgetRow(rel, roleid, &tid))
+	{
+		table_close(rel, RowExclusiveLock);
+		return false;
+	}
+	ChangeBudgetRow(rel, &tid, roleid, BUDGET_RESET_SPENDING, NULL, &row);
+	AppendLedgerRow(LEDGER_SPENDING_RESET, roleid, 0, 0, 0,
+					row.limit_nanos, row.spent_nanos, what);
+	table_close(rel, RowExclusiveLock);
+	return true;
 }
 
 PG_FUNCTION_INFO_V1(set_budget);

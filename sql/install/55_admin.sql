@@ -164,3 +164,11 @@ $$;
 REVOKE ALL ON FUNCTION @extschema@.revoke_analyst(regrole) FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.revoke_analyst(regrole) IS
     'Unpublish every view of an analyst, set the limit to 0 (spending and ledger are kept) and make the role NOLOGIN';
+
+CREATE FUNCTION @extschema@.reset_spending(analyst regrole)
+RETURNS void
+AS 'MODULE_PATHNAME', 'reset_spending'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog;
+REVOKE ALL ON FUNCTION @extschema@.reset_spending(regrole) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.reset_spending(regrole) IS
+    'Set an analyst''s spending to zero, keeping the limits; stands even if the transaction rolls back, and is recorded in the ledger';
