@@ -96,7 +96,10 @@ extern void CheckAnalystIsolation(Oid analyst);
 /* hidden_statistics.c */
 extern void InstallStatisticsHooks(void);
 
-/* ledger.c and standby_budget.c: the ledger, and charges on a hot standby */
+/*
+ * ledger.c, isolation_cache.c and standby_budget.c: the ledger, the cached
+ * isolation check, and charges on a hot standby
+ */
 typedef enum LedgerEvent
 {
 	LEDGER_RELEASED,			/* a DP result was charged and released */
@@ -110,6 +113,8 @@ extern void AppendLedgerRow(LedgerEvent event, Oid roleid, int64 epsilon_nanos,
 							int64 delta_attos, int64 rho_nanos,
 							int64 limit_nanos, int64 spent_nanos,
 							const char *description);
+extern bool IsolationCheckCached(Oid analyst);
+extern void RememberIsolationCheck(Oid analyst);
 extern void ChargeStandbyBudget(Oid roleid, const DpCharge *charge,
 								const char *what);
 extern void DefineStandbyBudgetSettings(void);
