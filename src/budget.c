@@ -370,8 +370,12 @@ ChangeBudgetRow(Relation rel, ItemPointer tid, Oid roleid,
 
 	UnlockReleaseBuffer(buffer);
 
-	/* Durable before the caller computes anything it could release */
-	if (!XLogRecPtrIsInvalid(recptr))
+	/*
+	 * Durable before the caller computes anything it could release. A
+	 * charge is flushed by the ledger row that ChargeLoginRole() appends
+	 * right after it, whose WAL record comes later: one flush for both.
+	 */
+	if (!XLogRecPtrIsInvalid(recptr) && change != BUDGET_CHARGE)
 		XLogFlush(recptr);
 	return applied;
 }
