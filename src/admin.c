@@ -17,8 +17,8 @@ PG_FUNCTION_INFO_V1(reset_spending);
 /*
  * reset_spending(analyst regrole)
  *	  Set an analyst's epsilon, delta and rho spending to zero, keeping the
- *	  limits. Like a charge, the reset is in place and stands even if the
- *	  caller's transaction rolls back; the ledger records it.
+ *	  limits. Like a charge, the reset is in place and remains even if
+ *	  the caller's transaction rolls back; the ledger records it.
  */
 Datum
 reset_spending(PG_FUNCTION_ARGS)

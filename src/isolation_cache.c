@@ -8,16 +8,16 @@
  *	  and looks up pg_stat_statements through SPI, and checks privileges on
  *	  the statistics functions, pg_class.reltuples and every database. At a
  *	  few thousand queries per second that was about a third of the server's
- *	  CPU time (perf profile in docs/benchmarks.md), for an answer that only
+ *	  CPU time (perf profile in docs/benchmarks.md), for a result that only
  *	  changes when a catalog changes.
  *
- * Why the cached answer stays correct
+ * Why the cached result stays correct
  *	  The checks read only pg_authid, pg_auth_members, pg_database, pg_proc,
  *	  pg_class and pg_attribute. Every change to a row of these catalogs,
  *	  inserts included, queues a catalog cache invalidation, and each
  *	  backend applies the invalidations of committed transactions before it
  *	  locks a relation, so before its next query reaches ExecutorStart. A
- *	  callback on those caches forgets the cached answer. A lost-message
+ *	  callback on those caches forgets the cached result. A lost-message
  *	  reset of the caches calls the callbacks too. Only a passing result is
  *	  cached, for one role, so a failing check is repeated (and fails) at
  *	  every query.

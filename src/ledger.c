@@ -25,7 +25,8 @@
  *
  *	  Triggers reject INSERT, UPDATE, DELETE and TRUNCATE from SQL: only
  *	  this file writes the table, and it fires no triggers. VACUUM finds no
- *	  dead tuple to remove; the frozen tuples keep a page all-visible.
+ *	  dead tuple to remove and nothing to freeze, and an appended frozen
+ *	  tuple leaves a page's all-visible bit correct, so it is not cleared.
  *
  *	  Alternatives rejected: an INSERT in the analyst's transaction is undone
  *	  by ROLLBACK. An autonomous transaction (dblink, a background worker)

@@ -8,10 +8,11 @@
  *	  cannot be written to the replicated budget, so it could not count
  *	  against the analyst's limit. The owner of a standby may opt in by
  *	  setting ciam_privacy.standby_epsilon_limit in that standby's
- *	  postgresql.conf (a sighup setting, so only whoever controls the
- *	  server's configuration can change it). Each analyst with a budget row
- *	  on the primary may then spend up to that much epsilon on this standby,
- *	  in addition to their budget on the primary. The standby limit is in
+ *	  postgresql.conf. It is a sighup setting, so only the server's
+ *	  configuration (or a superuser's ALTER SYSTEM) can change it. Each
+ *	  analyst with a budget row on the primary may then spend up to that
+ *	  much epsilon on this standby, in addition to their budget on the
+ *	  primary. The standby limit is in
  *	  epsilon alone, so only pure epsilon-DP charges are accepted there.
  *	  The privacy loss of the data is bounded by the primary's limit plus
  *	  the limit of every standby where the setting is on: each standby is
