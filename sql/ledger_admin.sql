@@ -1,6 +1,6 @@
 -- The data owner's functions: create an analyst, grant and revoke a view,
--- raise and reset a budget, revoke the analyst. Each budget change is on
--- the ledger.
+-- raise and reset a budget, renew it every period, revoke the analyst.
+-- Each budget change is on the ledger.
 -- It runs restrict_statistics(), so it must sort after analyst_access,
 -- which checks publishing before the statistics are restricted.
 SET client_min_messages = warning;
@@ -81,6 +81,34 @@ ROLLBACK;
 SELECT epsilon_limit FROM ciam_privacy.budgets
 WHERE role = 'regress_admin_analyst'::regrole;
 
+-- budget periods: a renewal resets the spending once per period
+SELECT ciam_privacy.set_budget_period('regress_admin_analyst', '1 month',
+                                      now() - interval '40 days');
+SELECT ciam_privacy.set_budget_period('regress_admin_analyst', '-1 day');
+SELECT ciam_privacy.set_budget_period('regress_admin_nologin', NULL);
+SELECT ciam_privacy.set_budget_period('pg_monitor', '1 day');
+CALL ciam_privacy.renew_budgets();
+SELECT epsilon_limit, epsilon_spent FROM ciam_privacy.budgets
+WHERE role = 'regress_admin_analyst'::regrole;
+-- missed periods are skipped: the next renewal is in the future, within
+-- one period
+SELECT next_renewal > now() AND next_renewal <= now() + interval '1 month' AS next_ok
+FROM ciam_privacy.budget_period WHERE role = 'regress_admin_analyst'::regrole;
+-- a second run in the same period renews nothing
+\c - regress_admin_analyst
+SELECT events >= 0 AS ok FROM admin_views.event_count;
+\c - postgres
+SET client_min_messages = warning;
+CALL ciam_privacy.renew_budgets();
+SELECT epsilon_spent FROM ciam_privacy.budgets
+WHERE role = 'regress_admin_analyst'::regrole;
+-- renewals commit on their own, so not inside a transaction block
+UPDATE ciam_privacy.budget_period SET next_renewal = now() - interval '1 day'
+WHERE role = 'regress_admin_analyst'::regrole;
+BEGIN;
+CALL ciam_privacy.renew_budgets();
+ROLLBACK;
+
 -- a reset sets the spending to zero and keeps the limit
 SELECT ciam_privacy.reset_spending('regress_admin_analyst');
 SELECT epsilon_limit, epsilon_spent FROM ciam_privacy.budgets
@@ -113,6 +141,7 @@ COPY (SELECT role_name, event, epsilon FROM ciam_privacy.ledger_entries
       WHERE role = 'regress_admin_analyst'::regrole ORDER BY recorded_at)
 TO STDOUT WITH (FORMAT csv, HEADER);
 
+DELETE FROM ciam_privacy.budget_period WHERE role = 'regress_admin_analyst'::regrole;
 DELETE FROM ciam_privacy.budget WHERE role IN
     ('regress_admin_analyst'::regrole, 'regress_admin_nologin'::regrole,
      'regress_admin_warned'::regrole);

@@ -517,10 +517,11 @@ RoleHasBudget(Oid roleid)
 
 /*
  * Reset a role's spending to zero in place, keeping its limits, and record
- * it in the ledger. Returns false if the role has no budget row.
+ * it in the ledger as a reset or as the start of a budget period. Returns
+ * false if the role has no budget row.
  */
 bool
-ResetBudgetSpending(Oid roleid, const char *what)
+ResetBudgetSpending(Oid roleid, bool new_period, const char *what)
 {
 	Relation	rel = OpenBudgetTable(RowExclusiveLock);
 	ItemPointerData tid;
@@ -532,8 +533,8 @@ ResetBudgetSpending(Oid roleid, const char *what)
 		return false;
 	}
 	ChangeBudgetRow(rel, &tid, roleid, BUDGET_RESET_SPENDING, NULL, &row);
-	AppendLedgerRow(LEDGER_SPENDING_RESET, roleid, 0, 0, 0,
-					row.limit_nanos, row.spent_nanos, what);
+	AppendLedgerRow(new_period ? LEDGER_PERIOD_RENEWED : LEDGER_SPENDING_RESET,
+					roleid, 0, 0, 0, row.limit_nanos, row.spent_nanos, what);
 	table_close(rel, RowExclusiveLock);
 	return true;
 }

@@ -88,7 +88,7 @@ extern void DpChargeMultiply(DpCharge *charge, int factor);
 extern double EpsilonFromNanos(int64 nanos);
 extern double DeltaFromAttos(int64 attos);
 extern bool RoleHasBudget(Oid roleid);
-extern bool ResetBudgetSpending(Oid roleid, const char *what);
+extern bool ResetBudgetSpending(Oid roleid, bool new_period, const char *what);
 
 /* privatized_view.c */
 extern void CheckAnalystIsolation(Oid analyst);

@@ -2,9 +2,10 @@
 -- Administration of analysts, for the data owner
 ------------------------------------------------------------------------
 
--- Every function here runs with the caller's rights and is revoked from
--- PUBLIC: creating roles needs CREATEROLE, publishing needs ownership of
--- the view, and set_budget() is the data owner's.
+-- Every function here is revoked from PUBLIC. The SQL and PL/pgSQL ones
+-- run with the caller's rights: creating roles needs CREATEROLE and
+-- publishing needs ownership of the view. The C ones that change the
+-- budget row are SECURITY DEFINER, like set_budget().
 
 CREATE FUNCTION @extschema@.create_analyst(
     analyst name,
@@ -34,9 +35,9 @@ BEGIN
                   HINT = 'Give an existing role a budget with ciam_privacy.set_budget().';
     END IF;
 
-    -- No attribute that reaches past the views; NOINHERIT so that a role
-    -- granted to the analyst later gives nothing without SET ROLE, which the
-    -- publication checks also follow.
+    -- The role gets no attribute that reaches past the views. With
+    -- NOINHERIT, a role granted to the analyst later gives nothing without
+    -- SET ROLE, and the publication checks follow SET ROLE too.
     EXECUTE format('CREATE ROLE %I %s NOSUPERUSER NOCREATEDB NOCREATEROLE '
                    'NOINHERIT NOREPLICATION NOBYPASSRLS CONNECTION LIMIT %s',
                    analyst, CASE WHEN can_login THEN 'LOGIN' ELSE 'NOLOGIN' END,
@@ -155,6 +156,7 @@ BEGIN
                      WHERE p.analyst = revoke_analyst.analyst LOOP
         PERFORM @extschema@.unpublish_view(published, analyst);
     END LOOP;
+    DELETE FROM @extschema@.budget_period p WHERE p.role = analyst;
     IF EXISTS (SELECT FROM @extschema@.budget b WHERE b.role = analyst) THEN
         PERFORM @extschema@.set_budget(analyst, 0, 0);
     END IF;
@@ -163,7 +165,7 @@ END;
 $$;
 REVOKE ALL ON FUNCTION @extschema@.revoke_analyst(regrole) FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.revoke_analyst(regrole) IS
-    'Unpublish every view of an analyst, set the limit to 0 (spending and ledger are kept) and make the role NOLOGIN';
+    'Unpublish every view of an analyst, end its budget period, set the limits to 0 (spending and ledger are kept) and make the role NOLOGIN';
 
 CREATE FUNCTION @extschema@.reset_spending(analyst regrole)
 RETURNS void
@@ -172,3 +174,120 @@ LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog;
 REVOKE ALL ON FUNCTION @extschema@.reset_spending(regrole) FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.reset_spending(regrole) IS
     'Set an analyst''s spending to zero, keeping the limits; stands even if the transaction rolls back, and is recorded in the ledger';
+
+------------------------------------------------------------------------
+-- Budget periods
+------------------------------------------------------------------------
+
+-- An analyst with a row here gets their spending reset at next_renewal,
+-- and then every period, by renew_budgets(), which a scheduler calls.
+CREATE TABLE @extschema@.budget_period (
+    role regrole PRIMARY KEY,
+    period interval NOT NULL CHECK (period > interval '0'),
+    next_renewal timestamptz NOT NULL
+);
+REVOKE ALL ON @extschema@.budget_period FROM PUBLIC;
+COMMENT ON TABLE @extschema@.budget_period IS
+    'Budget periods: renew_budgets() resets the spending of each role at next_renewal and advances it by period';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.budget_period', '');
+
+CREATE FUNCTION @extschema@.start_budget_period(analyst regrole)
+RETURNS void
+AS 'MODULE_PATHNAME', 'start_budget_period'
+LANGUAGE C VOLATILE SECURITY DEFINER SET search_path = pg_catalog;
+REVOKE ALL ON FUNCTION @extschema@.start_budget_period(regrole) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.start_budget_period(regrole) IS
+    'Reset an analyst''s spending as the start of a budget period; for renew_budgets() only';
+
+CREATE FUNCTION @extschema@.set_budget_period(
+    analyst regrole,
+    period interval,
+    first_renewal timestamptz DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog AS $$
+BEGIN
+    IF analyst IS NULL OR period IS NULL THEN
+        RAISE EXCEPTION 'analyst and period must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT (period > interval '0') THEN
+        RAISE EXCEPTION 'period % must be positive', period
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NOT EXISTS (SELECT FROM @extschema@.budget b WHERE b.role = analyst) THEN
+        RAISE EXCEPTION 'role "%" has no privacy budget', analyst
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'Create one with ciam_privacy.set_budget().';
+    END IF;
+    INSERT INTO @extschema@.budget_period AS p (role, period, next_renewal)
+    VALUES (analyst, period, coalesce(first_renewal, now() + period))
+    ON CONFLICT (role) DO UPDATE
+        SET period = excluded.period, next_renewal = excluded.next_renewal;
+END;
+$$;
+REVOKE ALL ON FUNCTION @extschema@.set_budget_period(regrole, interval, timestamptz) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.set_budget_period(regrole, interval, timestamptz) IS
+    'Renew an analyst''s budget every period, first at first_renewal (default: one period from now); renew_budgets() does the renewals';
+
+-- Advance the renewal of one role past now if it is due, holding its row
+-- lock until the caller commits. Returns whether the role was due.
+CREATE FUNCTION @extschema@.advance_budget_period(analyst regrole)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog AS $$
+DECLARE
+    renewal timestamptz;
+    period interval;
+    skipped float8;
+BEGIN
+    SELECT p.next_renewal, p.period INTO renewal, period
+    FROM @extschema@.budget_period p
+    WHERE p.role = analyst AND p.next_renewal <= clock_timestamp()
+    FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    -- Periods missed while no renewal ran are skipped, not added up. The
+    -- estimate jumps close to now (months vary in length), then whole
+    -- periods are added until the renewal lies in the future.
+    skipped := floor(extract(epoch FROM clock_timestamp() - renewal) /
+                     extract(epoch FROM period)) - 1;
+    IF skipped > 0 THEN
+        renewal := renewal + period * skipped;
+    END IF;
+    WHILE renewal <= clock_timestamp() LOOP
+        renewal := renewal + period;
+    END LOOP;
+    UPDATE @extschema@.budget_period p SET next_renewal = renewal
+    WHERE p.role = analyst;
+    RETURN true;
+END;
+$$;
+REVOKE ALL ON FUNCTION @extschema@.advance_budget_period(regrole) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.advance_budget_period(regrole) IS
+    'Advance a due budget period past now; for renew_budgets() only';
+
+-- A renewal commits the advance of next_renewal before it resets the
+-- spending in place. A second renew_budgets() running at the same time
+-- waits on the row lock, then finds the period advanced and skips it. A
+-- crash between the two commits leaves the period advanced and the
+-- spending not reset: the analyst misses one renewal, never gets two.
+-- A procedure with a SET clause cannot commit, so this one names every
+-- object with its schema instead of pinning search_path.
+CREATE PROCEDURE @extschema@.renew_budgets()
+LANGUAGE plpgsql AS $$
+DECLARE
+    due record;
+BEGIN
+    FOR due IN SELECT p.role FROM @extschema@.budget_period p
+               WHERE p.next_renewal OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() LOOP
+        IF @extschema@.advance_budget_period(due.role) THEN
+            COMMIT;
+            PERFORM @extschema@.start_budget_period(due.role);
+        END IF;
+        COMMIT;
+    END LOOP;
+END;
+$$;
+REVOKE ALL ON PROCEDURE @extschema@.renew_budgets() FROM PUBLIC;
+COMMENT ON PROCEDURE @extschema@.renew_budgets() IS
+    'Reset the spending of every analyst whose budget period has ended, and advance the period; run it from a scheduler, outside a transaction block';
