@@ -61,9 +61,11 @@ _PG_init(void)
 							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
+	DefineDpSettings();			/* query_charge.c */
 	MarkGUCPrefixReserved("ciam_privacy");
 
 	InstallQueryChargeHooks();
+	InstallDpUnitHooks();		/* dp_unit.c */
 	InstallStatisticsHooks();
 	prev_emit_log_hook = emit_log_hook;
 	emit_log_hook = HideLogMessages;
