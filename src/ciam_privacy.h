@@ -114,6 +114,8 @@ extern double DiscreteGaussianSigma(double epsilon, double delta, uint64 sensiti
 extern double DpNoiseSigma(const DpParams *params, uint64 sensitivity, int parts);
 extern int64 DpIntegerNoise(const DpParams *params, uint64 sensitivity, int parts);
 extern void DpSetCharge(DpParams *params, int parts);
+extern double DpNoiseHalfWidth(const DpParams *params, uint64 sensitivity,
+							   int parts, double alpha);
 extern bool SampleUniformIndex(uint64 bound, uint64 *index);
 extern bool SampleBernoulliExpRational(uint128_t numerator, uint128_t denominator);
 extern uint64 RandomPriority(void);
@@ -122,6 +124,7 @@ extern int64 AddCountNoise(int64 count, int64 epsilon_nanos);
 /* query_charge.c */
 extern void InstallQueryChargeHooks(void);
 extern void DefineDpSettings(void);
+extern bool DpGaussianAccountingIsZcdp(void);
 extern DpAggregateKind KindOfAggregate(Oid aggfnoid);
 extern bool IsDpUnitAggregate(Oid aggfnoid);
 extern const DpParams *DpBeginRelease(FunctionCallInfo fcinfo,

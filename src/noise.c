@@ -686,3 +686,51 @@ DpSetCharge(DpParams *params, int parts)
 	params->charge.epsilon_nanos = params->epsilon_nanos;
 	params->charge.delta_attos = params->delta_attos;
 }
+
+/* Inverse of the standard normal distribution function, by bisection. */
+static double
+NormalQuantile(double probability)
+{
+	double		low = -40;
+	double		high = 40;
+	int			i;
+
+	for (i = 0; i < 200; i++)
+	{
+		double		middle = (low + high) / 2;
+
+		if (NormalCdf(middle) < probability)
+			low = middle;
+		else
+			high = middle;
+	}
+	return high;
+}
+
+/*
+ * Half-width t, in grid units, such that the noise DpIntegerNoise() draws
+ * for the same statistic satisfies P(|Z| > t) <= alpha: the error bound
+ * of a (1 - alpha) confidence interval. It depends on public parameters
+ * only.
+ *   Discrete Laplace with p = exp(-epsilon / (s max_groups parts)):
+ *   P(|Z| > t) = 2 p^(t+1) / (1 + p) for an integer t >= 0.
+ *   Discrete Gaussian: for t >= sigma - 1/2 the tail sum from t + 1 is at
+ *   most the normal integral from t + 1/2 (convexity), so t = ceil(z sigma),
+ *   z the normal quantile at 1 - alpha / 2, is enough when z >= 1.
+ */
+double
+DpNoiseHalfWidth(const DpParams *params, uint64 sensitivity, int parts, double alpha)
+{
+	sensitivity = Max(sensitivity, 1);
+	if (params->mechanism == DP_LAPLACE)
+	{
+		double		log_p = -EpsilonFromNanos(params->epsilon_nanos) /
+			((double) sensitivity * params->max_groups * parts);
+		double		p = exp(log_p);
+		double		t = ceil(log(alpha * (1.0 + p) / 2.0) / log_p - 1.0);
+
+		return Max(t, 0);
+	}
+	return ceil(NormalQuantile(1.0 - alpha / 2.0) *
+				DpNoiseSigma(params, sensitivity, parts));
+}

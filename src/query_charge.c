@@ -242,6 +242,13 @@ IsDpUnitAggregate(Oid aggfnoid)
 	return final != NULL && final->per_unit;
 }
 
+/* Return whether ciam_privacy.gaussian_accounting is zcdp. */
+bool
+DpGaussianAccountingIsZcdp(void)
+{
+	return gaussian_accounting == GAUSSIAN_ZCDP;
+}
+
 /* Define the settings of the DP aggregates; called from _PG_init(). */
 void
 DefineDpSettings(void)
