@@ -62,6 +62,7 @@ _PG_init(void)
 							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
+	DefineDpSettings();			/* query_charge.c */
 	DefineStandbyBudgetSettings();
 	MarkGUCPrefixReserved("ciam_privacy");
 
@@ -69,6 +70,7 @@ _PG_init(void)
 	EnableQueryId();
 
 	InstallQueryChargeHooks();
+	InstallDpUnitHooks();		/* dp_unit.c */
 	InstallStatisticsHooks();
 	prev_emit_log_hook = emit_log_hook;
 	emit_log_hook = HideLogMessages;

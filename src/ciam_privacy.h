@@ -27,6 +27,7 @@
  */
 #define CIAM_DELTA_SCALE		INT64CONST(1000000000000000000)
 #define CIAM_DELTA_LIMIT_MAX	1e-2
+#define CIAM_DELTA_MIN			1e-15
 
 /*
  * What a release costs. Pure DP charges epsilon alone, approximate DP
@@ -54,30 +55,78 @@ typedef struct DpCharge
 typedef enum DpAggregateKind
 {
 	DP_AGG_NONE = 0,
-	DP_AGG_COUNT,				/* (epsilon) or (value, epsilon) */
-	DP_AGG_AVG					/* (value, lower, upper, epsilon) */
+	DP_AGG_COUNT,				/* rows */
+	DP_AGG_SUM,
+	DP_AGG_AVG,
+	DP_AGG_VARIANCE,
+	DP_AGG_STDDEV,
+	DP_AGG_PERCENTILE,
+	DP_AGG_COUNT_UNITS,			/* distinct privacy units */
+	DP_AGG_SELECT_UNITS			/* distinct units, released only above a threshold */
 } DpAggregateKind;
+
+typedef enum DpMechanism
+{
+	DP_LAPLACE,					/* pure epsilon-DP */
+	DP_GAUSSIAN					/* (epsilon, delta)-DP, or zCDP */
+} DpMechanism;
+
+/* Largest contribution bounds of the per-unit forms */
+#define CIAM_MAX_ROWS_LIMIT		1000
+#define CIAM_MAX_GROUPS_LIMIT	1000
+
+/* Noise scales (in grid units) above this are refused: the noise is an int64 */
+#define CIAM_NOISE_SCALE_MAX	1.0e17
 
 /* Parameters of one DP aggregate call, validated before any row is read */
 typedef struct DpParams
 {
 	DpAggregateKind kind;
+	bool		per_unit;		/* the form that takes a privacy unit */
+	DpMechanism mechanism;
+	bool		zcdp;			/* Gaussian noise charged as zCDP */
 	int64		epsilon_nanos;
+	int64		delta_attos;	/* DP_GAUSSIAN only */
 	DpCharge	charge;			/* what one release of this call costs */
-	double		lower;			/* DP_AGG_AVG only */
-	double		upper;			/* DP_AGG_AVG only */
+	double		lower;			/* bounded aggregates only */
+	double		upper;
+	double		percentile;		/* DP_AGG_PERCENTILE only, in [0, 1] */
+	int32		max_rows;		/* rows per unit and group; 1 for row forms */
+	int32		max_groups;		/* groups per unit; 1 for row forms */
+	/* cache of DpNoiseSigma() */
+	uint64		sigma_sensitivity[4];
+	int			sigma_parts[4];
+	double		sigma_value[4];
 } DpParams;
 
-/* dp_avg.c */
-extern bool DpAvgBoundsUsable(double lower, double upper);
+/* dp_bounded.c */
+extern bool DpBoundsUsable(double lower, double upper);
+extern int	DpPartsOfKind(DpAggregateKind kind);
+extern uint64 DpSensitivityOfKind(const DpParams *params, int part);
 
 /* noise.c */
+typedef unsigned __int128 uint128_t;
 extern int64 SampleDiscreteLaplace(uint64 numerator, uint64 denominator);
+extern int64 SampleDiscreteLaplaceWide(uint128_t numerator, uint128_t denominator);
+extern int64 SampleDiscreteGaussian(double sigma);
+extern double AnalyticGaussianSigma(double epsilon, double delta, double sensitivity);
+extern double DiscreteGaussianSigma(double epsilon, double delta, uint64 sensitivity);
+extern double DpNoiseSigma(const DpParams *params, uint64 sensitivity, int parts);
+extern int64 DpIntegerNoise(const DpParams *params, uint64 sensitivity, int parts);
+extern void DpSetCharge(DpParams *params, int parts);
+extern double DpNoiseHalfWidth(const DpParams *params, uint64 sensitivity,
+							   int parts, double alpha);
+extern bool SampleUniformIndex(uint64 bound, uint64 *index);
+extern bool SampleBernoulliExpRational(uint128_t numerator, uint128_t denominator);
+extern uint64 RandomPriority(void);
 extern int64 AddCountNoise(int64 count, int64 epsilon_nanos);
 
 /* query_charge.c */
 extern void InstallQueryChargeHooks(void);
+extern void DefineDpSettings(void);
+extern bool DpGaussianAccountingIsZcdp(void);
 extern DpAggregateKind KindOfAggregate(Oid aggfnoid);
+extern bool IsDpUnitAggregate(Oid aggfnoid);
 extern const DpParams *DpBeginRelease(FunctionCallInfo fcinfo,
 									  DpAggregateKind kind);
 
@@ -89,6 +138,10 @@ extern double EpsilonFromNanos(int64 nanos);
 extern double DeltaFromAttos(int64 attos);
 extern bool RoleHasBudget(Oid roleid);
 extern bool ResetBudgetSpending(Oid roleid, bool new_period, const char *what);
+
+/* dp_unit.c */
+extern void InstallDpUnitHooks(void);
+extern int64 DpSelectionThreshold(double epsilon, double delta, int32 max_groups);
 
 /* privatized_view.c */
 extern void CheckAnalystIsolation(Oid analyst);
