@@ -97,7 +97,7 @@ INI
 chown -R postgres:postgres "$dir"
 chmod 700 "$dir"
 as_postgres pgbouncer -d "$dir/pgbouncer.ini"
-for ((i = 0; i < 50; i++)); do
+for ((i = 0; i < 100; i++)); do
     [ -S "$dir/.s.PGSQL.$pool_port" ] && break
     sleep 0.1
 done

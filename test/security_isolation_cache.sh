@@ -83,7 +83,7 @@ analyst() {
     step=$((step + 1))
     echo "$1" >&3
     echo "\\echo done-$step" >&3
-    for ((i = 0; i < 100; i++)); do
+    for ((i = 0; i < 600; i++)); do
         grep -q "^done-$step\$" "$work/out" && break
         sleep 0.05
     done

@@ -97,7 +97,11 @@ check "plain query runs" "$(standby -U $role -d "$db" -c 'SELECT count(*) FROM s
 # The owner opts in: 0.5 per analyst on this standby
 echo "ciam_privacy.standby_epsilon_limit = 0.5" >>"$dir/data/postgresql.conf"
 as_postgres "$pgbin/pg_ctl" -D "$dir/data" reload >/dev/null
-sleep 0.5
+# A reload is asynchronous: wait until new sessions see the setting
+for ((i = 0; i < 100; i++)); do
+    [ "$(standby -d postgres -c 'SHOW ciam_privacy.standby_epsilon_limit')" = 0.5 ] && break
+    sleep 0.1
+done
 check "first charge" "$(standby_query 0.2)" released
 check "second charge" "$(standby_query 0.2)" released
 check "third charge over the limit" "$(standby_query 0.2)" \
