@@ -73,8 +73,8 @@ SET client_min_messages = warning;
 SELECT ciam_privacy.raise_budget('regress_admin_analyst', 1.5);
 SELECT epsilon_limit, epsilon_spent FROM ciam_privacy.budgets
 WHERE role = 'regress_admin_analyst'::regrole;
--- a raise stands even if the owner's transaction rolls back, like a charge,
--- and the ledger says so
+-- a raise remains even if the owner's transaction rolls back, like a
+-- charge, and the ledger records it
 BEGIN;
 SELECT ciam_privacy.raise_budget('regress_admin_analyst', 0.5);
 ROLLBACK;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Analysts behind a connection pooler are told apart only if the server
+# Analysts behind a connection pooler are distinguished only if the server
 # login role is the analyst. PgBouncer (transaction pooling) keeps one pool
 # per database and user, so each analyst's queries run in a backend logged
 # in as that analyst and are charged to their own budget. A database entry
@@ -106,8 +106,8 @@ check "pgbouncer listens on no TCP port" \
 
 # Per-user pools: several clients of each analyst, interleaved
 for ((round = 0; round < 3; round++)); do
-    for who in $alice $bob $alice; do
-        pooled -U "$who" -d "$db" \
+    for analyst in $alice $bob $alice; do
+        pooled -U "$analyst" -d "$db" \
             -c "SELECT ciam_privacy.dp_count(0.1) >= 0 FROM pool_data" >/dev/null &
     done
     wait
@@ -121,7 +121,7 @@ check "bob's ledger rows" "$(ledger_rows $bob)" 3
 check "analyst sees own budget through the pooler" \
     "$(pooled -U $bob -d "$db" -c 'SELECT epsilon_spent FROM ciam_privacy.budget_status()')" 0.3
 
-# A forced shared user: both analysts spend one budget, told apart nowhere
+# A forced shared user: both analysts spend one budget, indistinguishable
 pooled -U $alice -d shared_login -c "SELECT ciam_privacy.dp_count(0.2) >= 0 FROM pool_data" >/dev/null
 pooled -U $bob -d shared_login -c "SELECT ciam_privacy.dp_count(0.2) >= 0 FROM pool_data" >/dev/null
 check "shared login role" "$(pooled -U $alice -d shared_login -c 'SELECT session_user')" $shared

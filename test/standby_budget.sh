@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # A real streaming hot standby of the test cluster. DP queries on it are
-# rejected until its owner sets ciam_privacy.standby_epsilon_limit; then each
-# analyst may spend that much there, kept in a file of the standby that a
-# restart and a torn record do not reset, while the primary's budget and
-# ledger stay untouched.
+# rejected until its owner sets ciam_privacy.standby_epsilon_limit. Then
+# each analyst may spend that much there. The spending is kept in a file of
+# the standby, which a restart and a torn record do not reset. The
+# primary's budget and ledger stay untouched.
 # Needs CIAM_PGDATA, PGHOST and PGPORT of the primary (scripts/test.sh sets
 # them); the standby listens on the primary's port + 2, on a Unix socket.
 set -euo pipefail
