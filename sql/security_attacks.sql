@@ -14,7 +14,7 @@ BEGIN
 END;
 $$;
 SELECT ciam_privacy.restrict_statistics();
-SELECT ciam_privacy.create_analyst('regress_sec_analyst', 5) IS NOT NULL AS created;
+SELECT ciam_privacy.create_analyst('regress_sec_analyst', 6) IS NOT NULL AS created;
 SELECT ciam_privacy.create_analyst('regress_sec_other', 5) IS NOT NULL AS created;
 CREATE SCHEMA regress_sec_analyst AUTHORIZATION regress_sec_analyst;
 CREATE SCHEMA sec_private;
@@ -44,6 +44,18 @@ SELECT epsilon_spent FROM budget_status();
 -- COPY of a base table or of the ledger is refused
 COPY sec_private.customers TO STDOUT;
 COPY (SELECT * FROM ciam_privacy.ledger) TO STDOUT;
+
+-- ROLLBACK and ROLLBACK TO SAVEPOINT keep the charge and its ledger row
+-- (checked against the ledger at the end)
+BEGIN;
+SELECT count(*) FROM sec_views.per_country WHERE customers >= 0;
+ROLLBACK;
+BEGIN;
+SAVEPOINT probe;
+SELECT count(*) FROM sec_views.per_country WHERE customers >= 0;
+ROLLBACK TO SAVEPOINT probe;
+COMMIT;
+SELECT epsilon_spent FROM budget_status();
 
 -- a cursor WITH HOLD is charged once, when it starts; rolling back or
 -- fetching after COMMIT gives nothing back and costs nothing more
@@ -128,9 +140,9 @@ SELECT query FROM pg_stat_activity WHERE usename = 'regress_sec_other';
 
 \c - postgres
 SET client_min_messages = warning;
--- every release above is on the ledger, in order: COPY, the cursor, three
--- executions, the two leak queries, the query ended by its error, then the
--- refusals
+-- every release above is on the ledger, in order: COPY, the two rolled
+-- back queries, the cursor, three executions, the two leak queries, the
+-- query ended by its error, the refusal, then the query that fits
 SELECT event, epsilon, epsilon_spent, description, query_id IS NOT NULL AS has_query_id
 FROM ciam_privacy.ledger_entries
 WHERE role = 'regress_sec_analyst'::regrole

@@ -160,6 +160,9 @@ OpenSpentFile(void)
 }
 
 /*
+ * NOTE: every charge reads the whole file, so a standby that has recorded
+ * millions of charges spends milliseconds per query here.
+ *
  * Read every record of the open file. With a valid roleid, return that
  * role's total; with InvalidOid, add each role's total to the tuplestore.
  */
