@@ -33,6 +33,16 @@ if [ "${#missing[@]}" -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# ---- Connection pooler tests (test/pooler_pgbouncer.sh) ----
+# PgBouncer from Debian; the test starts its own instance on a Unix socket.
+# Debian's packaged service is left as the package installs it.
+if ! dpkg-query -W -f='${Status}' pgbouncer 2>/dev/null | grep -q "install ok installed"; then
+    echo "setup.sh: installing pgbouncer"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null
+fi
+# ---- end of the connection pooler block ----
+
 pgbin=${CIAM_PGBIN:-/usr/lib/postgresql/15/bin}
 export PATH="$pgbin:$PATH"
 make -C "$here" -s PG_CONFIG="$pgbin/pg_config" ${CIAM_CFLAGS:+COPT="$CIAM_CFLAGS"}

@@ -59,6 +59,18 @@ DROP ROLE regress_nologin_group;
 SELECT ciam_privacy.set_budget('regress_exhausted_analyst', -1);
 SELECT ciam_privacy.set_budget('regress_exhausted_analyst', 'NaN');
 SELECT ciam_privacy.set_budget('regress_exhausted_analyst', 2e6);
+SELECT ciam_privacy.set_budget('regress_exhausted_analyst', 1, -1e-9);
+SELECT ciam_privacy.set_budget('regress_exhausted_analyst', 1, 0.5);
+SELECT ciam_privacy.set_budget('regress_exhausted_analyst', 1, 'NaN');
+SELECT ciam_privacy.set_budget('regress_exhausted_analyst', 1, NULL);
+-- a delta limit is kept next to the epsilon limit
+SELECT ciam_privacy.set_budget('regress_exhausted_analyst', 0.5, 1e-6);
+SELECT epsilon_limit, epsilon_spent, delta_limit, delta_spent, rho_spent FROM ciam_privacy.budgets
+WHERE role = 'regress_exhausted_analyst'::regrole;
+-- the owner's view composes zCDP spending like the charge does
+SELECT ciam_privacy.total_epsilon(0, 1000000000000, 0, 0) AS no_rho,
+       round(ciam_privacy.total_epsilon(100000000, 1000000000000, 0, 125000000)::numeric, 6) AS with_rho,
+       ciam_privacy.total_epsilon(0, 1000, 1000, 1) AS no_delta_left;
 -- the budget table cannot be updated directly: a new row version would
 -- lose charges made concurrently
 UPDATE ciam_privacy.budget SET epsilon_spent_nanos = 0;

@@ -29,6 +29,24 @@
  *	  parallel mode, and the leader of a parallel query is in parallel mode
  *	  while it charges.
  *
+ * What is charged
+ *	  A charge (DpCharge) has three parts: epsilon and delta of pure and
+ *	  approximate DP, and rho of zero-concentrated DP (zCDP). A row keeps
+ *	  their sums. Pure and approximate charges compose by adding epsilons
+ *	  and deltas. zCDP charges compose by adding rho, which is much tighter
+ *	  for many Gaussian releases than adding their (epsilon, delta). The
+ *	  row is within its limits if
+ *
+ *		  delta_spent <= delta_limit, and
+ *		  epsilon_spent + rho + 2 sqrt(rho ln(1 / (delta_limit - delta_spent)))
+ *			  <= epsilon_limit
+ *
+ *	  that is, the zCDP part is converted to (epsilon, delta) with all the
+ *	  delta the approximate charges left (Bun and Steinke 2016, Proposition
+ *	  1.3), and composed with the rest by adding epsilons and deltas. The
+ *	  whole history is then (epsilon_limit, delta_limit)-DP. With no delta
+ *	  left, no zCDP charge fits. docs/dp.md states the same rules.
+ *
  * Rules for the row
  *	  Rows are inserted by set_budget() (an ordinary, transactional insert)
  *	  and afterwards changed only in place, by this file. A trigger rejects
@@ -48,6 +66,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
+#include "common/int.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -61,28 +80,125 @@
 
 #include "ciam_privacy.h"
 
-#define BUDGET_NATTS			3
+#define BUDGET_NATTS			6
 #define Anum_budget_role		1
 #define Anum_budget_limit		2
 #define Anum_budget_spent		3
+#define Anum_budget_delta_limit	4
+#define Anum_budget_delta_spent	5
+#define Anum_budget_rho_spent	6
 
 typedef enum BudgetChange
 {
 	BUDGET_READ,
 	BUDGET_CHARGE,
-	BUDGET_SET_LIMIT
+	BUDGET_SET_LIMIT,
+	BUDGET_RESET_SPENDING
 } BudgetChange;
 
 typedef struct BudgetRow
 {
-	int64		limit_nanos;
-	int64		spent_nanos;
+	int64		limit_nanos;	/* epsilon limit */
+	int64		spent_nanos;	/* epsilon of pure and approximate charges */
+	int64		delta_limit_attos;	/* delta limit */
+	int64		delta_spent_attos;	/* delta of approximate charges */
+	int64		rho_spent_nanos;	/* rho of zCDP charges */
 } BudgetRow;
 
 double
 EpsilonFromNanos(int64 nanos)
 {
 	return (double) nanos / (double) CIAM_EPSILON_SCALE;
+}
+
+double
+DeltaFromAttos(int64 attos)
+{
+	return (double) attos / (double) CIAM_DELTA_SCALE;
+}
+
+/*
+ * Epsilon of a rho-zCDP guarantee at a given delta, rounded up to a whole
+ * nano-epsilon: rho + 2 sqrt(rho ln(1/delta)) (Bun and Steinke 2016,
+ * Proposition 1.3). Without delta to spend, no finite epsilon holds.
+ */
+static int64
+ZcdpEpsilonNanos(int64 rho_nanos, int64 delta_attos)
+{
+	double		rho;
+	double		delta;
+	double		epsilon;
+
+	if (rho_nanos <= 0)
+		return 0;
+	if (delta_attos <= 0)
+		return PG_INT64_MAX;
+	rho = EpsilonFromNanos(rho_nanos);
+	delta = DeltaFromAttos(delta_attos);
+	epsilon = rho + 2.0 * sqrt(rho * -log(delta));
+	/* one part in 1e12 more covers the rounding of log() and sqrt() */
+	epsilon = epsilon * (1.0 + 1e-12) * (double) CIAM_EPSILON_SCALE;
+	if (!(epsilon < 9e18))
+		return PG_INT64_MAX;
+	return (int64) ceil(epsilon);
+}
+
+/*
+ * The epsilon that a budget row has spent in all: its pure and approximate
+ * charges compose by adding epsilons and deltas (basic composition), and its
+ * zCDP charges add their rho, and together they are converted to
+ * (epsilon, delta) with all the delta that the approximate charges left.
+ * The two parts then compose by basic composition once more. Returns
+ * PG_INT64_MAX when no finite epsilon holds.
+ */
+static int64
+TotalEpsilonNanos(const BudgetRow *row)
+{
+	int64		zcdp;
+	int64		total;
+
+	if (row->delta_spent_attos > row->delta_limit_attos)
+		return PG_INT64_MAX;
+	zcdp = ZcdpEpsilonNanos(row->rho_spent_nanos,
+							row->delta_limit_attos - row->delta_spent_attos);
+	if (pg_add_s64_overflow(row->spent_nanos, zcdp, &total))
+		return PG_INT64_MAX;
+	return total;
+}
+
+/* Return whether a row's spending, after a charge, fits its limits. */
+static bool
+ChargeFits(const BudgetRow *row)
+{
+	return row->delta_spent_attos <= row->delta_limit_attos &&
+		TotalEpsilonNanos(row) <= row->limit_nanos;
+}
+
+/* Add one charge to another, raising an error on overflow. */
+void
+DpChargeAdd(DpCharge *total, const DpCharge *charge)
+{
+	if (pg_add_s64_overflow(total->epsilon_nanos, charge->epsilon_nanos,
+							&total->epsilon_nanos) ||
+		pg_add_s64_overflow(total->delta_attos, charge->delta_attos,
+							&total->delta_attos) ||
+		pg_add_s64_overflow(total->rho_nanos, charge->rho_nanos,
+							&total->rho_nanos))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("privacy charge overflows")));
+}
+
+/* Multiply a charge by a count of releases, raising an error on overflow. */
+void
+DpChargeMultiply(DpCharge *charge, int factor)
+{
+	if (pg_mul_s64_overflow(charge->epsilon_nanos, factor, &charge->epsilon_nanos) ||
+		pg_mul_s64_overflow(charge->delta_attos, factor, &charge->delta_attos) ||
+		pg_mul_s64_overflow(charge->rho_nanos, factor, &charge->rho_nanos))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("privacy charge overflows")));
 }
 
 /* Open ciam_privacy.budget, or raise an error if the extension is missing. */
@@ -136,7 +252,7 @@ FindBudgetRow(Relation rel, Oid roleid, ItemPointer tid)
  */
 static bool
 ChangeBudgetRow(Relation rel, ItemPointer tid, Oid roleid,
-				BudgetChange change, int64 amount, BudgetRow *row)
+				BudgetChange change, const DpCharge *amount, BudgetRow *row)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
 	OffsetNumber offnum = ItemPointerGetOffsetNumber(tid);
@@ -172,6 +288,9 @@ ChangeBudgetRow(Relation rel, ItemPointer tid, Oid roleid,
 		elog(ERROR, "budget row of role %u is not at its index entry", roleid);
 	row->limit_nanos = DatumGetInt64(values[Anum_budget_limit - 1]);
 	row->spent_nanos = DatumGetInt64(values[Anum_budget_spent - 1]);
+	row->delta_limit_attos = DatumGetInt64(values[Anum_budget_delta_limit - 1]);
+	row->delta_spent_attos = DatumGetInt64(values[Anum_budget_delta_spent - 1]);
+	row->rho_spent_nanos = DatumGetInt64(values[Anum_budget_rho_spent - 1]);
 
 	switch (change)
 	{
@@ -179,13 +298,32 @@ ChangeBudgetRow(Relation rel, ItemPointer tid, Oid roleid,
 			applied = false;
 			break;
 		case BUDGET_CHARGE:
-			if (amount > row->limit_nanos - row->spent_nanos)
-				applied = false;
-			else
-				row->spent_nanos += amount;
+			{
+				BudgetRow	after = *row;
+
+				if (amount->epsilon_nanos < 0 || amount->delta_attos < 0 ||
+					amount->rho_nanos < 0)
+					elog(ERROR, "privacy charge must not be negative");
+				if (pg_add_s64_overflow(after.spent_nanos, amount->epsilon_nanos,
+										&after.spent_nanos) ||
+					pg_add_s64_overflow(after.delta_spent_attos, amount->delta_attos,
+										&after.delta_spent_attos) ||
+					pg_add_s64_overflow(after.rho_spent_nanos, amount->rho_nanos,
+										&after.rho_spent_nanos) ||
+					!ChargeFits(&after))
+					applied = false;
+				else
+					*row = after;
+			}
 			break;
 		case BUDGET_SET_LIMIT:
-			row->limit_nanos = amount;
+			row->limit_nanos = amount->epsilon_nanos;
+			row->delta_limit_attos = amount->delta_attos;
+			break;
+		case BUDGET_RESET_SPENDING:
+			row->spent_nanos = 0;
+			row->delta_spent_attos = 0;
+			row->rho_spent_nanos = 0;
 			break;
 	}
 
@@ -196,6 +334,9 @@ ChangeBudgetRow(Relation rel, ItemPointer tid, Oid roleid,
 
 		values[Anum_budget_limit - 1] = Int64GetDatum(row->limit_nanos);
 		values[Anum_budget_spent - 1] = Int64GetDatum(row->spent_nanos);
+		values[Anum_budget_delta_limit - 1] = Int64GetDatum(row->delta_limit_attos);
+		values[Anum_budget_delta_spent - 1] = Int64GetDatum(row->delta_spent_attos);
+		values[Anum_budget_rho_spent - 1] = Int64GetDatum(row->rho_spent_nanos);
 		newtuple = heap_form_tuple(desc, values, nulls);
 		data_length = newtuple->t_len - newtuple->t_data->t_hoff;
 		if (newtuple->t_data->t_hoff != tuple.t_data->t_hoff ||
@@ -229,8 +370,12 @@ ChangeBudgetRow(Relation rel, ItemPointer tid, Oid roleid,
 
 	UnlockReleaseBuffer(buffer);
 
-	/* Durable before the caller computes anything it could release */
-	if (!XLogRecPtrIsInvalid(recptr))
+	/*
+	 * Durable before the caller computes anything it could release. A
+	 * charge is flushed by the ledger row that ChargeLoginRole() appends
+	 * right after it, whose WAL record comes later: one flush for both.
+	 */
+	if (!XLogRecPtrIsInvalid(recptr) && change != BUDGET_CHARGE)
 		XLogFlush(recptr);
 	return applied;
 }
@@ -255,16 +400,47 @@ RoleCanLogIn(Oid roleid)
 static char *
 FormatEpsilon(int64 nanos)
 {
+	if (nanos == PG_INT64_MAX)
+		return pstrdup("infinity");
 	return psprintf("%.9g", EpsilonFromNanos(nanos));
 }
 
+/* Describe a charge for messages: "epsilon 0.5, delta 1e-06, rho 0.1". */
+static char *
+FormatCharge(const DpCharge *charge)
+{
+	StringInfoData text;
+
+	initStringInfo(&text);
+	appendStringInfo(&text, "epsilon %s", FormatEpsilon(charge->epsilon_nanos));
+	if (charge->delta_attos > 0)
+		appendStringInfo(&text, ", delta %.6g", DeltaFromAttos(charge->delta_attos));
+	if (charge->rho_nanos > 0)
+		appendStringInfo(&text, ", rho (zCDP) %s", FormatEpsilon(charge->rho_nanos));
+	return text.data;
+}
+
+/* Epsilon that remains of a row for pure charges, at least 0. */
+static int64
+RemainingEpsilonNanos(const BudgetRow *row)
+{
+	int64		total = TotalEpsilonNanos(row);
+
+	if (total >= row->limit_nanos)
+		return 0;
+	return row->limit_nanos - total;
+}
+
 /*
- * Charge the login role epsilon_nanos, or raise an error and release nothing.
- * The role is the authenticated user: SET ROLE and SET SESSION AUTHORIZATION
- * do not change it, so an analyst cannot charge anyone else.
+ * Charge the login role a privacy cost, or raise an error and release
+ * nothing. The role is the authenticated user: SET ROLE and SET SESSION
+ * AUTHORIZATION do not change it, so an analyst cannot charge anyone else.
+ * The charge is applied whole or not at all: it fits if, after it, the
+ * composition of everything the role spent (TotalEpsilonNanos) is within
+ * the epsilon limit and the deltas within the delta limit.
  */
 void
-ChargeLoginRole(int64 epsilon_nanos, const char *what)
+ChargeLoginRole(const DpCharge *charge, const char *what)
 {
 	Oid			roleid = GetAuthenticatedUserId();
 	char	   *rolename = GetUserNameFromId(roleid, true);
@@ -272,16 +448,18 @@ ChargeLoginRole(int64 epsilon_nanos, const char *what)
 	ItemPointerData tid;
 	BudgetRow	row;
 
+	/* A hot standby cannot write the budget table; see standby_budget.c */
 	if (RecoveryInProgress())
-		ereport(ERROR,
-				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
-				 errmsg("cannot charge a privacy budget on a server in recovery"),
-				 errdetail("The budget is kept in a table that a hot standby cannot write."),
-				 errhint("Run DP queries on the primary server.")));
+	{
+		ChargeStandbyBudget(roleid, charge, what);
+		return;
+	}
 
 	rel = OpenBudgetTable(RowExclusiveLock);
 	if (!FindBudgetRow(rel, roleid, &tid))
 	{
+		AppendLedgerRow(LEDGER_REFUSED, roleid, charge->epsilon_nanos,
+						charge->delta_attos, charge->rho_nanos, 0, 0, what);
 		ereport(LOG,
 				(errmsg("ciam_privacy: rejected %s for role \"%s\": no privacy budget",
 						what, rolename ? rolename : "?")));
@@ -292,25 +470,36 @@ ChargeLoginRole(int64 epsilon_nanos, const char *what)
 				 errhint("The data owner grants one with ciam_privacy.set_budget().")));
 	}
 
-	if (!ChangeBudgetRow(rel, &tid, roleid, BUDGET_CHARGE, epsilon_nanos, &row))
+	if (!ChangeBudgetRow(rel, &tid, roleid, BUDGET_CHARGE, charge, &row))
 	{
+		char	   *needed = FormatCharge(charge);
+		char	   *remaining = psprintf("epsilon %s and delta %.6g",
+										 FormatEpsilon(RemainingEpsilonNanos(&row)),
+										 DeltaFromAttos(Max(row.delta_limit_attos - row.delta_spent_attos, 0)));
+		char	   *limits = psprintf("epsilon %s and delta %.6g",
+									  FormatEpsilon(row.limit_nanos),
+									  DeltaFromAttos(row.delta_limit_attos));
+
+		AppendLedgerRow(LEDGER_REFUSED, roleid, charge->epsilon_nanos,
+						charge->delta_attos, charge->rho_nanos,
+						row.limit_nanos, row.spent_nanos, what);
+
 		ereport(LOG,
-				(errmsg("ciam_privacy: rejected %s for role \"%s\": needs epsilon %s, %s of %s remains",
-						what, rolename ? rolename : "?",
-						FormatEpsilon(epsilon_nanos),
-						FormatEpsilon(row.limit_nanos - row.spent_nanos),
-						FormatEpsilon(row.limit_nanos))));
+				(errmsg("ciam_privacy: rejected %s for role \"%s\": needs %s; %s remain of the limits %s",
+						what, rolename ? rolename : "?", needed, remaining, limits)));
 		ereport(ERROR,
 				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
 				 errmsg("privacy budget exceeded for role \"%s\"",
 						rolename ? rolename : "?"),
-				 errdetail("The query needs epsilon %s, and %s of the limit %s remains.",
-						   FormatEpsilon(epsilon_nanos),
-						   FormatEpsilon(row.limit_nanos - row.spent_nanos),
-						   FormatEpsilon(row.limit_nanos)),
+				 errdetail("The query needs %s; %s remain of the limits %s.",
+						   needed, remaining, limits),
 				 errhint("Ask the data owner to raise the budget with ciam_privacy.set_budget().")));
 	}
 
+	/* Flushes WAL past the charge too, before any row is read */
+	AppendLedgerRow(LEDGER_RELEASED, roleid, charge->epsilon_nanos,
+					charge->delta_attos, charge->rho_nanos,
+					row.limit_nanos, row.spent_nanos, what);
 	table_close(rel, RowExclusiveLock);
 }
 
@@ -326,34 +515,66 @@ RoleHasBudget(Oid roleid)
 	return found;
 }
 
+/*
+ * Reset a role's spending to zero in place, keeping its limits, and record
+ * it in the ledger as a reset or as the start of a budget period. Returns
+ * false if the role has no budget row.
+ */
+bool
+ResetBudgetSpending(Oid roleid, bool new_period, const char *what)
+{
+	Relation	rel = OpenBudgetTable(RowExclusiveLock);
+	ItemPointerData tid;
+	BudgetRow	row;
+
+	if (!FindBudgetRow(rel, roleid, &tid))
+	{
+		table_close(rel, RowExclusiveLock);
+		return false;
+	}
+	ChangeBudgetRow(rel, &tid, roleid, BUDGET_RESET_SPENDING, NULL, &row);
+	AppendLedgerRow(new_period ? LEDGER_PERIOD_RENEWED : LEDGER_SPENDING_RESET,
+					roleid, 0, 0, 0, row.limit_nanos, row.spent_nanos, what);
+	table_close(rel, RowExclusiveLock);
+	return true;
+}
+
 PG_FUNCTION_INFO_V1(set_budget);
 
 /*
- * set_budget(role regrole, epsilon_limit float8)
- *	  Set a role's epsilon limit; what it has spent is kept.
+ * set_budget(role regrole, epsilon_limit float8, delta_limit float8)
+ *	  Set a role's epsilon and delta limits; what it has spent is kept.
  */
 Datum
 set_budget(PG_FUNCTION_ARGS)
 {
 	Oid			roleid;
 	double		epsilon;
-	int64		limit_nanos;
+	double		delta;
+	DpCharge	limits = {0, 0, 0};
 	Relation	rel;
 	ItemPointerData tid;
 	BudgetRow	row;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("role and epsilon_limit must not be null")));
+				 errmsg("role, epsilon_limit and delta_limit must not be null")));
 	roleid = PG_GETARG_OID(0);
 	epsilon = PG_GETARG_FLOAT8(1);
+	delta = PG_GETARG_FLOAT8(2);
 	if (isnan(epsilon) || epsilon < 0 || epsilon > CIAM_BUDGET_MAX)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("epsilon_limit %s is out of range", float8out_internal(epsilon)),
 				 errdetail("A budget must lie between 0 and %g.", CIAM_BUDGET_MAX)));
-	limit_nanos = (int64) llround(epsilon * (double) CIAM_EPSILON_SCALE);
+	if (isnan(delta) || delta < 0 || delta > CIAM_DELTA_LIMIT_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("delta_limit %s is out of range", float8out_internal(delta)),
+				 errdetail("A delta limit must lie between 0 and %g.", CIAM_DELTA_LIMIT_MAX)));
+	limits.epsilon_nanos = (int64) llround(epsilon * (double) CIAM_EPSILON_SCALE);
+	limits.delta_attos = (int64) llround(delta * (double) CIAM_DELTA_SCALE);
 
 	if (RecoveryInProgress())
 		ereport(ERROR,
@@ -365,21 +586,28 @@ set_budget(PG_FUNCTION_ARGS)
 				 errdetail("Queries are charged to the role that logged in, so this budget is never spent.")));
 
 	rel = OpenBudgetTable(RowExclusiveLock);
+	row.spent_nanos = 0;
 	if (FindBudgetRow(rel, roleid, &tid))
-		ChangeBudgetRow(rel, &tid, roleid, BUDGET_SET_LIMIT, limit_nanos, &row);
+		ChangeBudgetRow(rel, &tid, roleid, BUDGET_SET_LIMIT, &limits, &row);
 	else
 	{
-		Oid			argtypes[2] = {OIDOID, INT8OID};
-		Datum		args[2] = {ObjectIdGetDatum(roleid), Int64GetDatum(limit_nanos)};
+		Oid			argtypes[3] = {OIDOID, INT8OID, INT8OID};
+		Datum		args[3] = {ObjectIdGetDatum(roleid),
+			Int64GetDatum(limits.epsilon_nanos),
+		Int64GetDatum(limits.delta_attos)};
 
 		SPI_connect();
 		if (SPI_execute_with_args("INSERT INTO ciam_privacy.budget "
-								  "(role, epsilon_limit_nanos, epsilon_spent_nanos) "
-								  "VALUES ($1, $2, 0)",
-								  2, argtypes, args, NULL, false, 0) != SPI_OK_INSERT)
+								  "(role, epsilon_limit_nanos, epsilon_spent_nanos, "
+								  "delta_limit_attos, delta_spent_attos, rho_spent_nanos) "
+								  "VALUES ($1, $2, 0, $3, 0, 0)",
+								  3, argtypes, args, NULL, false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "could not insert the budget row of role %u", roleid);
 		SPI_finish();
 	}
+	AppendLedgerRow(LEDGER_LIMIT_SET, roleid, limits.epsilon_nanos,
+					limits.delta_attos, 0, limits.epsilon_nanos, row.spent_nanos,
+					"set_budget");
 	table_close(rel, RowExclusiveLock);
 	PG_RETURN_VOID();
 }
@@ -387,8 +615,10 @@ set_budget(PG_FUNCTION_ARGS)
 PG_FUNCTION_INFO_V1(budget_status);
 
 /*
- * budget_status() returns the login role's limit, spent and remaining
- * epsilon; the amounts are null if the role has no budget. It reads the table directly,
+ * budget_status() returns the login role's limits, spending and what
+ * remains; the amounts are null if the role has no budget. epsilon_spent
+ * is the total epsilon of everything spent, zCDP charges converted as in
+ * TotalEpsilonNanos(). It reads the table directly,
  * so analysts need no privilege on it and see no other role's row.
  */
 Datum
@@ -400,8 +630,8 @@ budget_status(PG_FUNCTION_ARGS)
 	ItemPointerData tid;
 	BudgetRow	row;
 	bool		found;
-	Datum		values[4];
-	bool		nulls[4] = {false, false, false, false};
+	Datum		values[8];
+	bool		nulls[8];
 	char	   *rolename;
 
 	if (get_call_result_type(fcinfo, NULL, &result_desc) != TYPEFUNC_COMPOSITE)
@@ -410,18 +640,26 @@ budget_status(PG_FUNCTION_ARGS)
 	rel = OpenBudgetTable(AccessShareLock);
 	found = FindBudgetRow(rel, roleid, &tid);
 	if (found)
-		ChangeBudgetRow(rel, &tid, roleid, BUDGET_READ, 0, &row);
+		ChangeBudgetRow(rel, &tid, roleid, BUDGET_READ, NULL, &row);
 	table_close(rel, AccessShareLock);
 
 	rolename = GetUserNameFromId(roleid, false);
+	memset(nulls, 0, sizeof(nulls));
 	values[0] = DirectFunctionCall1(namein, CStringGetDatum(rolename));
 	if (!found)
 	{
-		nulls[1] = nulls[2] = nulls[3] = true;
+		memset(nulls + 1, true, sizeof(nulls) - sizeof(bool));
 		PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(result_desc, values, nulls)));
 	}
 	values[1] = Float8GetDatum(EpsilonFromNanos(row.limit_nanos));
-	values[2] = Float8GetDatum(EpsilonFromNanos(row.spent_nanos));
-	values[3] = Float8GetDatum(EpsilonFromNanos(Max(row.limit_nanos - row.spent_nanos, 0)));
+	if (TotalEpsilonNanos(&row) == PG_INT64_MAX)
+		values[2] = Float8GetDatum(get_float8_infinity());
+	else
+		values[2] = Float8GetDatum(EpsilonFromNanos(TotalEpsilonNanos(&row)));
+	values[3] = Float8GetDatum(EpsilonFromNanos(RemainingEpsilonNanos(&row)));
+	values[4] = Float8GetDatum(DeltaFromAttos(row.delta_limit_attos));
+	values[5] = Float8GetDatum(DeltaFromAttos(row.delta_spent_attos));
+	values[6] = Float8GetDatum(DeltaFromAttos(Max(row.delta_limit_attos - row.delta_spent_attos, 0)));
+	values[7] = Float8GetDatum(EpsilonFromNanos(row.rho_spent_nanos));
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(result_desc, values, nulls)));
 }

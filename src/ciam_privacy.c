@@ -24,6 +24,7 @@
 #include "miscadmin.h"
 #include "utils/elog.h"
 #include "utils/guc.h"
+#include "utils/queryjumble.h"
 
 #include "ciam_privacy.h"
 
@@ -61,10 +62,16 @@ _PG_init(void)
 							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
-	InitRootKey();
+	DefineDpSettings();			/* query_charge.c */
+	DefineStandbyBudgetSettings();
+	InitRootKey();				/* keys.c */
 	MarkGUCPrefixReserved("ciam_privacy");
 
+	/* The ledger records each query's id, without pg_stat_statements */
+	EnableQueryId();
+
 	InstallQueryChargeHooks();
+	InstallDpUnitHooks();		/* dp_unit.c */
 	InstallStatisticsHooks();
 	prev_emit_log_hook = emit_log_hook;
 	emit_log_hook = HideLogMessages;

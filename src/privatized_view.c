@@ -18,6 +18,11 @@
  *	     reveal that row. So keys come from tables the analyst may read,
  *	     from generate_series() or from VALUES, on the preserved side of a
  *	     single LEFT JOIN to the data, and WHERE filters only keys.
+ *	     Alternatively, keys come from the data and the view selects its
+ *	     groups: HAVING has, as one of its top-level AND terms,
+ *	     ciam_privacy.dp_select_units(...) IS NOT NULL, so a group appears
+ *	     only when its noisy number of units passes a threshold set by
+ *	     epsilon and delta (dp_unit.c).
  *	  4. Each data row matches at most one row of the keys, so that the
  *	     groups partition the data and one charge covers them all: the ON
  *	     clause compares each key source with equality on a unique key.
@@ -37,10 +42,11 @@
  *	  after every CREATE OR REPLACE VIEW, ALTER VIEW, GRANT or change of
  *	  indexes, so a published view cannot be turned into an unsafe one.
  *
- * NOTE: the privacy unit is a row of the data side of the join. A join on
- * the data side that repeats a base row (one customer, many sessions)
- * multiplies that base row's contribution. Bounding it per person needs
- * privacy-unit aggregates, which this version does not have.
+ * The privacy unit of a row-level DP aggregate is a row of the data side
+ * of the join: a join that repeats a base row (one customer, many
+ * sessions) multiplies that row's contribution. The per-unit forms
+ * (dp_unit.c) bound each person's contribution from the unit id instead,
+ * whatever the joins, and are the ones to publish for data about people.
  */
 #include "postgres.h"
 
@@ -137,7 +143,7 @@ CheckReleasedExpression(Node *node, ViewCheck *check)
 		if (KindOfAggregate(aggref->aggfnoid) == DP_AGG_NONE)
 			RejectView(check, psprintf("%s uses %s, which is not a DP aggregate",
 									   check->part, get_func_name(aggref->aggfnoid)),
-					   "Use ciam_privacy.dp_count or ciam_privacy.dp_avg.");
+					   "Use the DP aggregates of ciam_privacy, such as dp_count_units, dp_sum or dp_avg.");
 		check->dp_aggregates++;
 		return false;			/* the arguments are the aggregate's input */
 	}
@@ -760,6 +766,38 @@ CheckKeyJoinCondition(ViewCheck *check, JoinExpr *join, Bitmapset *key_indexes)
 }
 
 /*
+ * Return whether a view selects its groups: a top-level AND term of HAVING
+ * is dp_select_units(...) IS NOT NULL.
+ */
+static bool
+SelectsGroups(Query *query)
+{
+	List	   *terms;
+	ListCell   *lc;
+
+	if (query->havingQual == NULL || query->groupingSets != NIL)
+		return false;
+	if (is_andclause(query->havingQual))
+		terms = ((BoolExpr *) query->havingQual)->args;
+	else
+		terms = list_make1(query->havingQual);
+	foreach(lc, terms)
+	{
+		Node	   *term = (Node *) lfirst(lc);
+		NullTest   *test;
+
+		if (!IsA(term, NullTest))
+			continue;
+		test = (NullTest *) term;
+		if (test->nulltesttype == IS_NOT_NULL && !test->argisrow &&
+			IsA(test->arg, Aggref) &&
+			KindOfAggregate(((Aggref *) test->arg)->aggfnoid) == DP_AGG_SELECT_UNITS)
+			return true;
+	}
+	return false;
+}
+
+/*
  * Check that the grouping keys come from public sources on the preserved
  * side of a single LEFT JOIN, so that each key reaches the output whatever
  * the data contains (guarantee 3), and that the join partitions the data
@@ -779,6 +817,20 @@ CheckPublicKeys(ViewCheck *check)
 
 	if (query->groupClause == NIL && query->groupingSets == NIL)
 		return;
+
+	/* Keys from the data, each group released only past the threshold */
+	if (SelectsGroups(query))
+	{
+		foreach(lc, query->groupClause)
+		{
+			TargetEntry *tle = get_sortgroupclause_tle(lfirst_node(SortGroupClause, lc),
+													   query->targetList);
+
+			if (checkExprHasSubLink((Node *) tle->expr))
+				RejectView(check, "a grouping key contains a subquery", NULL);
+		}
+		return;
+	}
 
 	foreach(lc, query->groupClause)
 	{
@@ -805,7 +857,7 @@ CheckPublicKeys(ViewCheck *check)
 					   psprintf("a grouping key comes from \"%s\", which is not a public list of keys",
 								rte->rtekind == RTE_RELATION ? get_rel_name(rte->relid) :
 								(rte->eref ? rte->eref->aliasname : "?")),
-					   "Group by a table of public keys that the analyst may read, or by generate_series() or VALUES, and LEFT JOIN the data to it.");
+					   "Group by a table of public keys that the analyst may read, or by generate_series() or VALUES, and LEFT JOIN the data to it; or select the groups with HAVING ciam_privacy.dp_select_units(...) IS NOT NULL.");
 	}
 
 	/* The data may filter no key: WHERE reads public sources only */
@@ -1029,8 +1081,12 @@ CheckNoOtherDatabase(Oid analyst)
 void
 CheckAnalystIsolation(Oid analyst)
 {
+	/* Cached until a catalog the checks read changes (isolation_cache.c) */
+	if (IsolationCheckCached(analyst))
+		return;
 	CheckStatisticsRestricted(analyst);
 	CheckNoOtherDatabase(analyst);
+	RememberIsolationCheck(analyst);
 }
 
 /* State of the walk over the functions a view calls */

@@ -72,6 +72,7 @@
 #include "parser/parsetree.h"
 #include "rewrite/rewriteHandler.h"
 #include "utils/float.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
@@ -79,14 +80,81 @@
 #include "ciam_privacy.h"
 
 extern Datum dp_count_finalfn(PG_FUNCTION_ARGS);
+extern Datum dp_sum_finalfn(PG_FUNCTION_ARGS);
 extern Datum dp_avg_finalfn(PG_FUNCTION_ARGS);
+extern Datum dp_variance_finalfn(PG_FUNCTION_ARGS);
+extern Datum dp_stddev_finalfn(PG_FUNCTION_ARGS);
+extern Datum dp_percentile_finalfn(PG_FUNCTION_ARGS);
+extern Datum dp_median_finalfn(PG_FUNCTION_ARGS);
+extern Datum dp_unit_count_finalfn(PG_FUNCTION_ARGS);
+extern Datum dp_unit_sum_finalfn(PG_FUNCTION_ARGS);
+extern Datum dp_unit_avg_finalfn(PG_FUNCTION_ARGS);
+extern Datum dp_unit_variance_finalfn(PG_FUNCTION_ARGS);
+extern Datum dp_unit_stddev_finalfn(PG_FUNCTION_ARGS);
+extern Datum dp_unit_percentile_finalfn(PG_FUNCTION_ARGS);
+extern Datum dp_unit_median_finalfn(PG_FUNCTION_ARGS);
+extern Datum dp_count_units_finalfn(PG_FUNCTION_ARGS);
+extern Datum dp_select_units_finalfn(PG_FUNCTION_ARGS);
+
+/*
+ * Every DP final function, with the kind of aggregate it finalizes and the
+ * positions of its arguments (-1: none). Epsilon is followed by delta when
+ * the call has one more argument: that form uses the Gaussian mechanism.
+ */
+typedef struct DpFinalFunction
+{
+	PGFunction	function;
+	DpAggregateKind kind;
+	bool		per_unit;
+	bool		median;			/* percentile 0.5, no percentile argument */
+	int			value_arg;
+	int			percentile_arg;
+	int			lower_arg;		/* upper follows */
+	int			rows_arg;
+	int			groups_arg;
+	int			epsilon_arg;	/* -2: the last argument */
+} DpFinalFunction;
+
+static const DpFinalFunction dp_final_functions[] = {
+	{dp_count_finalfn, DP_AGG_COUNT, false, false, -1, -1, -1, -1, -1, -2},
+	{dp_sum_finalfn, DP_AGG_SUM, false, false, 0, -1, 1, -1, -1, 3},
+	{dp_avg_finalfn, DP_AGG_AVG, false, false, 0, -1, 1, -1, -1, 3},
+	{dp_variance_finalfn, DP_AGG_VARIANCE, false, false, 0, -1, 1, -1, -1, 3},
+	{dp_stddev_finalfn, DP_AGG_STDDEV, false, false, 0, -1, 1, -1, -1, 3},
+	{dp_percentile_finalfn, DP_AGG_PERCENTILE, false, false, 0, 1, 2, -1, -1, 4},
+	{dp_median_finalfn, DP_AGG_PERCENTILE, false, true, 0, -1, 1, -1, -1, 3},
+	{dp_unit_count_finalfn, DP_AGG_COUNT, true, false, -1, -1, -1, 1, 2, 3},
+	{dp_unit_sum_finalfn, DP_AGG_SUM, true, false, 1, -1, 2, 4, 5, 6},
+	{dp_unit_avg_finalfn, DP_AGG_AVG, true, false, 1, -1, 2, 4, 5, 6},
+	{dp_unit_variance_finalfn, DP_AGG_VARIANCE, true, false, 1, -1, 2, 4, 5, 6},
+	{dp_unit_stddev_finalfn, DP_AGG_STDDEV, true, false, 1, -1, 2, 4, 5, 6},
+	{dp_unit_percentile_finalfn, DP_AGG_PERCENTILE, true, false, 1, 2, 3, 5, 6, 7},
+	{dp_unit_median_finalfn, DP_AGG_PERCENTILE, true, true, 1, -1, 2, 4, 5, 6},
+	{dp_count_units_finalfn, DP_AGG_COUNT_UNITS, true, false, -1, -1, -1, -1, 1, 2},
+	{dp_select_units_finalfn, DP_AGG_SELECT_UNITS, true, false, -1, -1, -1, -1, 1, 2},
+};
+
+/* Accounting of the Gaussian mechanism: ciam_privacy.gaussian_accounting */
+typedef enum GaussianAccounting
+{
+	GAUSSIAN_APPROXIMATE,
+	GAUSSIAN_ZCDP
+} GaussianAccounting;
+
+static const struct config_enum_entry gaussian_accounting_options[] = {
+	{"approximate", GAUSSIAN_APPROXIMATE, false},
+	{"zcdp", GAUSSIAN_ZCDP, false},
+	{NULL, 0, false}
+};
+
+static int	gaussian_accounting = GAUSSIAN_APPROXIMATE;
 
 /* The runs of one Agg node that finalizes DP aggregates */
 typedef struct DpAggRun
 {
 	AggState   *aggstate;
 	ExecProcNodeMtd exec_original;	/* the node's own ExecProcNode */
-	int64		charge_nanos;	/* what one run of the node costs */
+	DpCharge	charge;			/* what one run of the node costs */
 	int			runs;			/* runs that released values */
 	bool		in_run;			/* a value was released since the last rescan */
 	bool		executing;		/* inside the node's ExecProcNode */
@@ -130,15 +198,68 @@ static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 
 static TupleTableSlot *ExecDpAgg(PlanState *planstate);
 
+/* Find the description of a DP final function, or NULL. */
+static const DpFinalFunction *
+FindFinalFunction(PGFunction function)
+{
+	int			i;
+
+	for (i = 0; i < (int) lengthof(dp_final_functions); i++)
+	{
+		if (dp_final_functions[i].function == function)
+			return &dp_final_functions[i];
+	}
+	return NULL;
+}
+
 /* Classify an aggregate by the C function its final function points to. */
 static DpAggregateKind
 KindOfFinalFunction(PGFunction function)
 {
-	if (function == dp_count_finalfn)
-		return DP_AGG_COUNT;
-	if (function == dp_avg_finalfn)
-		return DP_AGG_AVG;
-	return DP_AGG_NONE;
+	const DpFinalFunction *final = FindFinalFunction(function);
+
+	return final ? final->kind : DP_AGG_NONE;
+}
+
+/* Return whether an aggregate function is a per-unit DP aggregate. */
+bool
+IsDpUnitAggregate(Oid aggfnoid)
+{
+	HeapTuple	tuple;
+	Oid			finalfn;
+	FmgrInfo	flinfo;
+	const DpFinalFunction *final;
+
+	tuple = SearchSysCache1(AGGFNOID, ObjectIdGetDatum(aggfnoid));
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	finalfn = ((Form_pg_aggregate) GETSTRUCT(tuple))->aggfinalfn;
+	ReleaseSysCache(tuple);
+	if (!OidIsValid(finalfn))
+		return false;
+	fmgr_info(finalfn, &flinfo);
+	final = FindFinalFunction(flinfo.fn_addr);
+	return final != NULL && final->per_unit;
+}
+
+/* Return whether ciam_privacy.gaussian_accounting is zcdp. */
+bool
+DpGaussianAccountingIsZcdp(void)
+{
+	return gaussian_accounting == GAUSSIAN_ZCDP;
+}
+
+/* Define the settings of the DP aggregates; called from _PG_init(). */
+void
+DefineDpSettings(void)
+{
+	DefineCustomEnumVariable("ciam_privacy.gaussian_accounting",
+							 "How Gaussian noise is charged to the budget.",
+							 "approximate charges the (epsilon, delta) given; zcdp charges rho-zCDP, which composes better over many releases.",
+							 &gaussian_accounting,
+							 GAUSSIAN_APPROXIMATE,
+							 gaussian_accounting_options,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
 }
 
 /* Classify an aggregate function by its OID, through pg_aggregate. */
@@ -199,9 +320,10 @@ IsConstantArgument(Node *node)
 	}
 }
 
-/* Evaluate a float8 aggregate argument that must be constant for the query. */
-static double
-EvaluateParameter(Aggref *aggref, int argno, const char *name, EState *estate)
+/* Evaluate an aggregate argument of a given type that must be constant for the query. */
+static Datum
+EvaluateTypedParameter(Aggref *aggref, int argno, Oid type, const char *name,
+					   EState *estate)
 {
 	TargetEntry *tle = list_nth_node(TargetEntry, aggref->args, argno);
 	Expr	   *expr = tle->expr;
@@ -209,8 +331,9 @@ EvaluateParameter(Aggref *aggref, int argno, const char *name, EState *estate)
 	Datum		value;
 	bool		isnull;
 
-	if (exprType((Node *) expr) != FLOAT8OID)
-		elog(ERROR, "%s of %s must be of type double precision", name, aggname);
+	if (exprType((Node *) expr) != type)
+		elog(ERROR, "%s of %s must be of type %s", name, aggname,
+			 format_type_be(type));
 
 	if (!IsConstantArgument((Node *) expr))
 		ereport(ERROR,
@@ -238,22 +361,60 @@ EvaluateParameter(Aggref *aggref, int argno, const char *name, EState *estate)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s of %s must not be null", name, aggname)));
-	return DatumGetFloat8(value);
+	return value;
+}
+
+/* Evaluate a float8 aggregate argument that must be constant for the query. */
+static double
+EvaluateParameter(Aggref *aggref, int argno, const char *name, EState *estate)
+{
+	return DatumGetFloat8(EvaluateTypedParameter(aggref, argno, FLOAT8OID, name, estate));
+}
+
+/* Evaluate an integer contribution bound in [1, limit]. */
+static int32
+EvaluateBound(Aggref *aggref, int argno, const char *name, int32 limit,
+			  EState *estate)
+{
+	int32		value = DatumGetInt32(EvaluateTypedParameter(aggref, argno, INT4OID,
+															 name, estate));
+
+	if (value < 1 || value > limit)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s %d of %s is out of range", name, value,
+						get_func_name(aggref->aggfnoid)),
+				 errdetail("It must lie between 1 and %d.", limit)));
+	return value;
 }
 
 /* Validate and convert the parameters of one DP aggregate call. */
 static void
-ValidateParams(DpAggregateKind kind, Aggref *aggref, EState *estate,
+ValidateParams(const DpFinalFunction *final, Aggref *aggref, EState *estate,
 			   DpParams *params)
 {
 	int			nargs = list_length(aggref->args);
 	char	   *aggname = get_func_name(aggref->aggfnoid);
+	DpAggregateKind kind = final->kind;
+	int			epsilon_arg = final->epsilon_arg;
 	double		epsilon;
+	int			parts = DpPartsOfKind(kind);
+	int			part;
 
 	memset(params, 0, sizeof(DpParams));
 	params->kind = kind;
+	params->per_unit = final->per_unit;
+	params->max_rows = 1;
+	params->max_groups = 1;
+	params->mechanism = DP_LAPLACE;
 
-	epsilon = EvaluateParameter(aggref, nargs - 1, "epsilon", estate);
+	/* dp_count(epsilon), dp_count(value, epsilon), dp_count(value, epsilon, delta) */
+	if (epsilon_arg == -2)
+		epsilon_arg = Min(nargs - 1, 1);
+	if (nargs > epsilon_arg + 2 || nargs < epsilon_arg + 1)
+		elog(ERROR, "unexpected number of arguments of %s", aggname);
+
+	epsilon = EvaluateParameter(aggref, epsilon_arg, "epsilon", estate);
 	if (!isfinite(epsilon) || epsilon < CIAM_EPSILON_MIN || epsilon > CIAM_EPSILON_MAX)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -263,10 +424,67 @@ ValidateParams(DpAggregateKind kind, Aggref *aggref, EState *estate,
 						   CIAM_EPSILON_MIN, CIAM_EPSILON_MAX)));
 	params->epsilon_nanos = (int64) llround(epsilon * (double) CIAM_EPSILON_SCALE);
 
-	if (kind == DP_AGG_AVG)
+	if (nargs == epsilon_arg + 2)
 	{
-		params->lower = EvaluateParameter(aggref, 1, "lower bound", estate);
-		params->upper = EvaluateParameter(aggref, 2, "upper bound", estate);
+		double		delta = EvaluateParameter(aggref, epsilon_arg + 1, "delta", estate);
+
+		if (!(delta >= CIAM_DELTA_MIN) || !(delta <= CIAM_DELTA_LIMIT_MAX))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("delta %s of %s is out of range",
+							float8out_internal(delta), aggname),
+					 errdetail("Delta must lie between %g and %g.",
+							   CIAM_DELTA_MIN, CIAM_DELTA_LIMIT_MAX)));
+		params->delta_attos = (int64) llround(delta * (double) CIAM_DELTA_SCALE);
+		/* Group selection uses Laplace noise; delta is its threshold's */
+		if (kind != DP_AGG_SELECT_UNITS)
+		{
+			params->mechanism = DP_GAUSSIAN;
+			params->zcdp = (gaussian_accounting == GAUSSIAN_ZCDP);
+		}
+	}
+	else if (kind == DP_AGG_SELECT_UNITS)
+		elog(ERROR, "dp_select_units needs a delta");
+
+	if (final->rows_arg >= 0)
+		params->max_rows = EvaluateBound(aggref, final->rows_arg, "max_rows",
+										 CIAM_MAX_ROWS_LIMIT, estate);
+	if (final->groups_arg >= 0)
+		params->max_groups = EvaluateBound(aggref, final->groups_arg, "max_groups",
+										   CIAM_MAX_GROUPS_LIMIT, estate);
+
+	if (final->value_arg >= 0)
+	{
+		Oid			type = exprType((Node *) list_nth_node(TargetEntry, aggref->args,
+														   final->value_arg)->expr);
+
+		if (type != FLOAT8OID && type != FLOAT4OID && type != INT2OID &&
+			type != INT4OID && type != INT8OID && type != NUMERICOID)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("%s does not accept values of type %s", aggname,
+							format_type_be(type)),
+					 errhint("Use smallint, integer, bigint, real, double precision or numeric.")));
+	}
+
+	if (final->median)
+		params->percentile = 0.5;
+	else if (final->percentile_arg >= 0)
+	{
+		params->percentile = EvaluateParameter(aggref, final->percentile_arg,
+											   "percentile", estate);
+		if (!(params->percentile >= 0 && params->percentile <= 1))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("percentile %s of %s is out of range",
+							float8out_internal(params->percentile), aggname),
+					 errdetail("The percentile must lie between 0 and 1.")));
+	}
+
+	if (final->lower_arg >= 0)
+	{
+		params->lower = EvaluateParameter(aggref, final->lower_arg, "lower bound", estate);
+		params->upper = EvaluateParameter(aggref, final->lower_arg + 1, "upper bound", estate);
 		if (!isfinite(params->lower) || !isfinite(params->upper) ||
 			fabs(params->lower) > CIAM_BOUND_MAX || fabs(params->upper) > CIAM_BOUND_MAX)
 			ereport(ERROR,
@@ -282,7 +500,7 @@ ValidateParams(DpAggregateKind kind, Aggref *aggref, EState *estate,
 					 errmsg("lower bound %s of %s is above its upper bound %s",
 							float8out_internal(params->lower), aggname,
 							float8out_internal(params->upper))));
-		if (!DpAvgBoundsUsable(params->lower, params->upper))
+		if (!DpBoundsUsable(params->lower, params->upper))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("bounds [%s, %s] of %s are too close together",
@@ -291,6 +509,27 @@ ValidateParams(DpAggregateKind kind, Aggref *aggref, EState *estate,
 					 errdetail("The bounds must be equal, or differ by at least %g.",
 							   CIAM_BOUND_MIN_WIDTH)));
 	}
+
+	/* The noise must be representable: refuse it here, before any charge */
+	if (kind != DP_AGG_PERCENTILE)
+	{
+		for (part = 0; part < parts; part++)
+		{
+			uint64		sensitivity = Max(DpSensitivityOfKind(params, part), 1);
+			double		scale;
+
+			if (params->mechanism == DP_LAPLACE)
+				scale = (double) sensitivity * params->max_groups * parts / epsilon;
+			else
+				scale = DpNoiseSigma(params, sensitivity, parts);
+			if (scale > CIAM_NOISE_SCALE_MAX)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("the noise of %s would be too large", aggname),
+						 errhint("Raise epsilon, or narrow the bounds or the contribution limits.")));
+		}
+	}
+	DpSetCharge(params, parts);
 }
 
 /*
@@ -357,6 +596,32 @@ CountGroupingSets(Agg *agg)
 	return count;
 }
 
+/*
+ * The per-unit forms bound the groups a unit contributes to when all of
+ * its groups are known, which holds when every group is finalized after
+ * all input was read: a plain aggregate (one group) or a hash aggregate.
+ * A sorted aggregate finalizes each group before reading the next, so it
+ * is refused; the planner hook in dp_unit.c removes such plans.
+ */
+static void
+CheckUnitAggStrategy(AggState *aggstate, Aggref *aggref)
+{
+	Agg		   *agg = (Agg *) aggstate->ss.ps.plan;
+
+	if (agg->groupingSets != NIL || agg->chain != NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s cannot be used with GROUPING SETS, ROLLUP or CUBE",
+						get_func_name(aggref->aggfnoid)),
+				 errdetail("Contribution bounds across groups are kept for one GROUP BY.")));
+	if (agg->numCols > 0 && agg->aggstrategy != AGG_HASHED)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s needs a hashed GROUP BY", get_func_name(aggref->aggfnoid)),
+				 errdetail("A unit's groups are chosen once all groups are known; a sorted aggregate releases each group before it reads the next."),
+				 errhint("Group by keys that can be hashed, and leave enable_hashagg on.")));
+}
+
 /* Record the DP aggregates an Agg node finalizes. */
 static void
 CollectAggReleases(AggState *aggstate, CollectContext *context)
@@ -372,16 +637,18 @@ CollectAggReleases(AggState *aggstate, CollectContext *context)
 	for (aggno = 0; aggno < aggstate->numaggs; aggno++)
 	{
 		AggStatePerAgg peragg = &aggstate->peragg[aggno];
-		DpAggregateKind kind;
+		const DpFinalFunction *final;
 		Aggref	   *source;
 		DpRelease  *release;
-		int64		charge;
+		DpCharge	charge;
 
 		if (!OidIsValid(peragg->finalfn_oid))
 			continue;
-		kind = KindOfFinalFunction(peragg->finalfn.fn_addr);
-		if (kind == DP_AGG_NONE)
+		final = FindFinalFunction(peragg->finalfn.fn_addr);
+		if (final == NULL)
 			continue;
+		if (final->per_unit)
+			CheckUnitAggStrategy(aggstate, peragg->aggref);
 
 		source = peragg->aggref;
 		if (DO_AGGSPLIT_COMBINE(aggstate->aggsplit))
@@ -401,11 +668,10 @@ CollectAggReleases(AggState *aggstate, CollectContext *context)
 		release = palloc0(sizeof(DpRelease));
 		release->run = run;
 		release->aggno = aggno;
-		ValidateParams(kind, source, context->estate, &release->params);
-		if (pg_mul_s64_overflow(release->params.epsilon_nanos, grouping_sets,
-								&charge) ||
-			pg_add_s64_overflow(run->charge_nanos, charge, &run->charge_nanos))
-			elog(ERROR, "privacy charge overflows");
+		ValidateParams(final, source, context->estate, &release->params);
+		charge = release->params.charge;
+		DpChargeMultiply(&charge, grouping_sets);
+		DpChargeAdd(&run->charge, &charge);
 		run->releases = lappend(run->releases, release);
 		context->releases = lappend(context->releases, release);
 	}
@@ -486,16 +752,21 @@ DescribeQuery(QueryDesc *queryDesc)
 	StringInfoData text;
 	ListCell   *lc;
 	bool		first = true;
+	List	   *named = NIL;
 
 	initStringInfo(&text);
 	foreach(lc, queryDesc->plannedstmt->rtable)
 	{
 		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
 
-		if (rte->rtekind != RTE_RELATION || rte->relkind != RELKIND_VIEW)
+		/* A view's stored rule adds entries for the view itself: name it once */
+		if (rte->rtekind != RTE_RELATION || rte->relkind != RELKIND_VIEW ||
+			list_member_oid(named, rte->relid))
 			continue;
+		named = lappend_oid(named, rte->relid);
 		appendStringInfo(&text, "%s%s", first ? "query on view " : ", ",
-						 get_rel_name(rte->relid));
+						 quote_qualified_identifier(get_namespace_name(get_rel_namespace(rte->relid)),
+													get_rel_name(rte->relid)));
 		first = false;
 	}
 	if (first)
@@ -525,7 +796,7 @@ ChargeQuery(QueryDesc *queryDesc, int eflags)
 		queryDesc->instrument_options != 0 || instrumented_queries > 0;
 	MemoryContext oldcontext;
 	QueryReleases *query;
-	int64		total = 0;
+	DpCharge	total = {0, 0, 0};
 	ListCell   *lc;
 
 	bool		restricted = !superuser();
@@ -577,12 +848,12 @@ ChargeQuery(QueryDesc *queryDesc, int eflags)
 		{
 			DpAggRun   *run = lfirst(lc);
 
-			if (pg_add_s64_overflow(total, run->charge_nanos, &total))
-				elog(ERROR, "privacy charge overflows");
+			DpChargeAdd(&total, &run->charge);
 		}
-		elog(DEBUG1, "ciam_privacy: charging %d DP aggregates, epsilon %.9g",
-			 list_length(context.releases), EpsilonFromNanos(total));
-		ChargeLoginRole(total, DescribeQuery(queryDesc));
+		elog(DEBUG1, "ciam_privacy: charging %d DP aggregates, epsilon %.9g, delta %g, rho %.9g",
+			 list_length(context.releases), EpsilonFromNanos(total.epsilon_nanos),
+			 DeltaFromAttos(total.delta_attos), EpsilonFromNanos(total.rho_nanos));
+		ChargeLoginRole(&total, DescribeQuery(queryDesc));
 	}
 
 	/* Watch each node's runs from now on */
@@ -774,7 +1045,7 @@ DpBeginRelease(FunctionCallInfo fcinfo, DpAggregateKind kind)
 		{
 			elog(DEBUG1, "ciam_privacy: charging run %d of a rescanned DP aggregate",
 				 run->runs + 1);
-			ChargeLoginRole(run->charge_nanos,
+			ChargeLoginRole(&run->charge,
 							"re-execution of a DP aggregate in one query");
 		}
 		run->runs++;
