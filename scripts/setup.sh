@@ -38,3 +38,18 @@ export PATH="$pgbin:$PATH"
 make -C "$here" -s PG_CONFIG="$pgbin/pg_config" ${CIAM_CFLAGS:+COPT="$CIAM_CFLAGS"}
 make -C "$here" -s PG_CONFIG="$pgbin/pg_config" install >/dev/null
 echo "setup.sh: ciam_privacy built and installed into PostgreSQL 15"
+
+# --- Paillier interoperability (interop/paillier) ---------------------------
+# test/paillier_interop.sh and bench/paillier_vs_js.sh run the npm package
+# paillier-bigint with Node.js. Install Debian's nodejs and npm only if no
+# node is on PATH, then the locked dependencies with npm ci.
+if ! command -v node >/dev/null 2>&1; then
+    echo "setup.sh: installing nodejs and npm for interop/paillier"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+fi
+if [ ! -d "$here/interop/paillier/node_modules/paillier-bigint" ] ||
+   [ "$here/interop/paillier/package-lock.json" -nt "$here/interop/paillier/node_modules" ]; then
+    (cd "$here/interop/paillier" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+# --- end of Paillier interoperability ----------------------------------------
