@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "access/xact.h"
+#include "port/pg_bswap.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
@@ -131,6 +132,25 @@ MpzFromBytes(mpz_t rop, const uint8 *bytes, size_t len)
 {
 	if (len == 0)
 		mpz_set_ui(rop, 0);
+	else if (sizeof(mp_limb_t) == sizeof(uint64) && len % sizeof(uint64) == 0)
+	{
+		/*
+		 * Whole 64-bit words: convert each from network order into a limb
+		 * directly, several times faster than mpz_import on unaligned
+		 * bytes. This runs once per row of paillier_add().
+		 */
+		size_t		words = len / sizeof(uint64);
+		mp_limb_t  *limbs = mpz_limbs_write(rop, (mp_size_t) words);
+
+		for (size_t i = 0; i < words; i++)
+		{
+			uint64		word;
+
+			memcpy(&word, bytes + len - (i + 1) * sizeof(uint64), sizeof(uint64));
+			limbs[i] = (mp_limb_t) pg_ntoh64(word);
+		}
+		mpz_limbs_finish(rop, (mp_size_t) words);
+	}
 	else
 		mpz_import(rop, len, 1, 1, 1, 0, bytes);
 }
