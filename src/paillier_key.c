@@ -5,8 +5,8 @@
  *	  randomness of encryption.
  *
  * Where keys live
- *	  ciam_privacy.paillier_key holds public keys (name, fingerprint, n, g)
- *	  and is readable by everyone. ciam_privacy.paillier_private_key holds
+ *	  ciam_privacy.paillier_key contains public keys (name, fingerprint, n,
+ *	  g) and is readable by everyone. ciam_privacy.paillier_private_key has
  *	  the primes p and q and grants nothing to PUBLIC;
  *	  ciam_privacy.paillier_decrypt_grant lists the roles the data owner
  *	  allows to decrypt with each key. A key may also have no private row:
@@ -32,15 +32,19 @@
  *
  * Encryption randomness: the Damgard-Jurik-Nielsen short exponent
  *	  Encryption needs r^n mod n^2 for a fresh random r. Computing it costs
- *	  a full exponentiation. Following Damgard, Jurik and Nielsen ("A
- *	  generalization of Paillier's public-key system with applications to
- *	  electronic voting", 2010, section 4.1), each backend draws once per key
- *	  x in Z_n*, sets h = -x^2 mod n and hs = h^n mod n^2, and then uses
- *	  hs^a for a random a of ceil(k/2) bits, k the bits of n. hs^a = (h^a)^n
- *	  is an n-th power like r^n. The assumption is that h^a for such a short
- *	  a cannot be told apart from a uniform element of the group h
- *	  generates; DJN show the scheme stays semantically secure under it and
- *	  the decisional composite residuosity assumption. Since hs is fixed,
+ *	  a full exponentiation. In the variant of Damgard, Jurik and Nielsen
+ *	  ("A generalization of Paillier's public-key system with applications
+ *	  to electronic voting"; the parameters as in the DJN description of
+ *	  secretflow/heu, heu/library/algorithms/dj/README.md), each backend
+ *	  draws once per key x in Z_n*, sets h = -x^2 mod n and hs = h^n mod n^2,
+ *	  and then uses hs^a for a random a of ceil(k/2) bits, k the bits of n.
+ *	  hs^a = (h^a)^n is an n-th power like r^n. The assumption is that h^a
+ *	  for such a short a cannot be told apart from a uniform element of the
+ *	  group h generates; for an admissible n (p = q = 3 mod 4 and
+ *	  gcd(p - 1, q - 1) = 2, which generated keys satisfy) that group is the
+ *	  whole subgroup of Jacobi symbol 1. NOTE: imported keys cannot be
+ *	  checked for admissibility without their factors; for them h may
+ *	  generate a smaller subgroup, which this argument does not cover. Since hs is fixed,
  *	  hs^a comes from a table of hs^(j * 32^i) with one multiplication per
  *	  5 bits of a: 205 multiplications modulo n^2 for a 2048-bit key.
  *	  Entries are selected with mpn_sec_tabselect, which reads the whole
@@ -75,8 +79,8 @@
 #define PAILLIER_MAX_TABLES 4
 
 /*
- * p and q must differ by at least 2^(bits/2 - 100), as FIPS 186-4 B.3.3
- * requires of RSA primes, so that Fermat's method cannot factor n.
+ * p and q must differ by at least 2^(bits/2 - 100): Fermat's method
+ * factors n quickly when |p - q| is small.
  */
 #define PAILLIER_PRIME_DISTANCE_SLACK 100
 
@@ -510,15 +514,23 @@ MpzFromBignum(mpz_t rop, const BIGNUM *bn)
 }
 
 /*
- * Generate a prime of exactly bits bits with OpenSSL, whose generator is
- * seeded from the operating system.
+ * Generate a prime p = 3 mod 4 of exactly bits bits with OpenSSL, whose
+ * generator is seeded from the operating system.
  */
 static void
 GeneratePrime(mpz_t rop, int bits)
 {
 	BIGNUM	   *prime = BN_secure_new();
+	BIGNUM	   *modulus = BN_new();
+	BIGNUM	   *residue = BN_new();
+	bool		ok;
 
-	if (prime == NULL || !BN_generate_prime_ex(prime, bits, 0, NULL, NULL, NULL))
+	ok = prime != NULL && modulus != NULL && residue != NULL &&
+		BN_set_word(modulus, 4) && BN_set_word(residue, 3) &&
+		BN_generate_prime_ex(prime, bits, 0, modulus, residue, NULL);
+	BN_free(modulus);
+	BN_free(residue);
+	if (!ok)
 	{
 		BN_clear_free(prime);
 		ereport(ERROR,
@@ -572,10 +584,14 @@ paillier_generate_key_c(PG_FUNCTION_ARGS)
 		mpz_abs(distance, distance);
 		if (mpz_sizeinbase(distance, 2) <= (size_t) (bits / 2 - PAILLIER_PRIME_DISTANCE_SLACK))
 			continue;
-		/* gcd(n, (p - 1)(q - 1)) = 1, true for primes of equal size */
+		/* gcd(p - 1, q - 1) = 2, which makes n admissible for DJN */
 		mpz_sub_ui(phi, p, 1);
-		mpz_sub_ui(gcd, q, 1);
-		mpz_mul(phi, phi, gcd);
+		mpz_sub_ui(distance, q, 1);
+		mpz_gcd(gcd, phi, distance);
+		if (mpz_cmp_ui(gcd, 2) != 0)
+			continue;
+		/* gcd(n, (p - 1)(q - 1)) = 1, true for primes of equal size */
+		mpz_mul(phi, phi, distance);
 		mpz_gcd(gcd, n, phi);
 		if (mpz_cmp_ui(gcd, 1) != 0)
 			continue;
@@ -634,7 +650,7 @@ paillier_import_public_key_c(PG_FUNCTION_ARGS)
 
 /*
  * Raise an error about a private key being imported. The statement is kept
- * out of the server log (errhidestmt), since its text holds the prime.
+ * out of the server log (errhidestmt), since its text contains the prime.
  */
 static void
 RejectPrivateKey(const char *message)
