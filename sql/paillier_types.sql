@@ -17,7 +17,7 @@ SELECT v, paillier_decrypt(paillier_encrypt(v, 'types_key'), 'types_key') = v AS
 FROM (VALUES ('-9223372036854775808'::bigint), (-9223372036854775807), (-1), (0),
              (1), (9223372036854775806), (9223372036854775807)) AS t(v);
 
--- Sums at and beyond the int64 range, which numeric holds exactly
+-- Sums at and beyond the int64 range, exact as numeric
 SELECT paillier_decrypt(paillier_encrypt('9223372036854775807'::bigint, 'types_key')
                         + paillier_encrypt('9223372036854775807'::bigint, 'types_key'), 'types_key') AS twice_max,
        paillier_decrypt(paillier_encrypt('-9223372036854775808'::bigint, 'types_key')

@@ -135,9 +135,9 @@ RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog
 RETURN rtrim(translate(encode(value, 'base64'), E'+/\n', '-_'), '=');
 
--- python-paillier's JSON form of a public key (phe documentation,
--- "Serialisation"): {"kty": "DAJ", "alg": "PAI-GN1", "key_ops": ["encrypt"],
--- "n": base64url of n, "kid": ...}; PAI-GN1 means g = n + 1.
+-- python-paillier's JSON form of a public key: {"kty": "DAJ", "alg":
+-- "PAI-GN1", "key_ops": ["encrypt"], "n": base64url of n, "kid": ...}, as
+-- phe/util.py int_to_base64 writes n; PAI-GN1 means g = n + 1.
 CREATE FUNCTION @extschema@.paillier_import_public_jwk(name text, jwk jsonb)
 RETURNS bytea
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog AS $$
