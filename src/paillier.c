@@ -503,6 +503,8 @@ EncryptInteger(PaillierKey *key, const mpz_t m, int scale, int bound)
 		mpz_mul(gm, encoded, key->n);
 		mpz_add_ui(gm, gm, 1);
 	}
+	else if (mpz_sgn(encoded) == 0)
+		mpz_set_ui(gm, 1);		/* mpz_powm_sec requires a positive exponent */
 	else
 		mpz_powm_sec(gm, key->g, encoded, key->n2);
 	PaillierRandomNthPower(key, random_power);

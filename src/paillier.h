@@ -47,6 +47,7 @@
 typedef struct PaillierKey
 {
 	uint8		fingerprint[PAILLIER_FINGERPRINT_LEN];
+	bool		valid;			/* false until every field below is set */
 	char		name[NAMEDATALEN * 2];
 	int			bits;			/* bits of n */
 	int			cipher_bytes;	/* 2 * bytes of n */

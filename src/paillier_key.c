@@ -328,7 +328,7 @@ PaillierKeyByFingerprint(const uint8 *fingerprint, bool missing_ok)
 
 	EnsureKeyCache();
 	key = hash_search(key_cache, fingerprint, HASH_FIND, NULL);
-	if (key != NULL)
+	if (key != NULL && key->valid)
 		return key;
 
 	args[0] = PointerGetDatum(BytesToBytea(fingerprint, PAILLIER_FINGERPRINT_LEN));
@@ -371,7 +371,9 @@ PaillierKeyByFingerprint(const uint8 *fingerprint, bool missing_ok)
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("Paillier key \"%s\" does not match its fingerprint", name)));
 	key = hash_search(key_cache, fingerprint, HASH_ENTER, &found);
+	key->valid = false;
 	InitCachedKey(key, name, n, g);
+	key->valid = true;
 	mpz_clears(n, g, NULL);
 	PaillierGmpEnd();
 	return key;
@@ -922,7 +924,7 @@ EvictTables(void)
 	hash_seq_init(&status, key_cache);
 	while ((entry = hash_seq_search(&status)) != NULL)
 	{
-		if (entry->table == NULL)
+		if (!entry->valid || entry->table == NULL)
 			continue;
 		count++;
 		if (oldest == NULL || entry->table_used < oldest->table_used)
