@@ -825,8 +825,12 @@ PaillierLoadPrivateKey(const PaillierKey *key)
 		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(rc));
 	if (SPI_processed == 1)
 	{
+		HeapTuple	tuple = SPI_tuptable->vals[0];
+
 		p_bytes = SpiGetBytea(0, 1);
 		q_bytes = SpiGetBytea(0, 2);
+		/* SPI_finish() frees the result without zeroing it */
+		explicit_bzero(tuple->t_data, tuple->t_len);
 	}
 	EndOwnerSpi(&spi);
 	if (p_bytes == NULL || q_bytes == NULL)
