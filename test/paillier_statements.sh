@@ -53,7 +53,7 @@ js_n=$(field n)
 js_g=$(field g)
 js_p=$(field p)
 js_q=$(field q)
-wrong_p="${js_p%?}1"
+wrong_p=$(node -e 'console.log((BigInt(process.argv[1]) + 2n).toString())' "$js_p")
 
 psql -X -q -A -t -v ON_ERROR_STOP=1 -v n="$js_n" -v g="$js_g" >/dev/null <<'SQL'
 CREATE EXTENSION ciam_privacy;
