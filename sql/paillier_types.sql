@@ -127,15 +127,20 @@ SELECT paillier_ciphertext(1.5, 'types_key');
 
 -- Binary input: what send() writes, recv() reads back; a wrong length is
 -- an error. The bytes go through a binary COPY file of a bytea column, whose
--- payload is exactly the bytes that recv() then receives.
+-- payload is exactly the bytes that recv() then receives. The function
+-- returns the error's SQLSTATE and message, since its context names the
+-- data directory.
 CREATE TABLE types_binary_in (c paillier_ciphertext);
-CREATE FUNCTION types_copy_binary(payload bytea) RETURNS void
+CREATE FUNCTION types_copy_binary(payload bytea) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
     path text := current_setting('data_directory') || '/paillier_types_binary.copy';
 BEGIN
     EXECUTE format('COPY (SELECT %L::bytea) TO %L (FORMAT binary)', payload, path);
     EXECUTE format('COPY types_binary_in FROM %L (FORMAT binary)', path);
+    RETURN 'loaded';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE || ': ' || SQLERRM;
 END;
 $$;
 SELECT types_copy_binary(paillier_ciphertext_send(c)) FROM types_cipher WHERE id = 4;
