@@ -456,8 +456,10 @@ KeyArgument(FunctionCallInfo fcinfo, int argno)
 }
 
 /*
- * Return the private key of key for the current user, loaded at most once
- * per statement and call site; PaillierLoadPrivateKey() checks the right.
+ * Return the private key of key for the current user, loaded once per call
+ * site's FmgrInfo (a statement, or a transaction for PL/pgSQL simple
+ * expressions) and again when the user changes. PaillierLoadPrivateKey()
+ * checks the user's right.
  */
 static const PaillierPrivateKey *
 CachedPrivateKey(FunctionCallInfo fcinfo, const PaillierKey *key)

@@ -25,10 +25,12 @@
  *
  * Public key cache
  *	  A fingerprint names one (n, g) forever, since it is a hash of both, so
- *	  cached public keys are never invalidated; a key deleted from the table
+ *	  cached public keys are never invalidated. A key deleted from the table
  *	  stays usable in a backend that loaded it for adding ciphertexts, but
- *	  paillier_encrypt() and paillier_decrypt() look the name up again on
- *	  each statement. Private keys are never cached across statements.
+ *	  paillier_encrypt() and paillier_decrypt() look the name up again for
+ *	  each call site's FmgrInfo. Private keys live only as long as that
+ *	  FmgrInfo: one statement, or for a PL/pgSQL simple expression, which
+ *	  keeps its FmgrInfo for the transaction, one transaction.
  *
  * Encryption randomness: the Damgard-Jurik-Nielsen short exponent
  *	  Encryption needs r^n mod n^2 for a fresh random r. Computing it costs
