@@ -72,6 +72,11 @@ extern void CheckAnalystIsolation(Oid analyst);
 /* hidden_statistics.c */
 extern void InstallStatisticsHooks(void);
 
+/*
+ * paillier.c, paillier_key.c, paillier_gmp.c: their shared declarations
+ * are in paillier.h, which needs <gmp.h>; no other file calls them.
+ */
+
 /* ciam_privacy.c */
 extern bool ciam_loaded_at_startup;
 extern void RequirePreload(void);
