@@ -46,6 +46,7 @@ SELECT paillier_import_private_key('access_key', '3');
 SELECT paillier_drop_key('access_key');
 SELECT paillier_generate_key('analyst_key', 2048);
 SELECT paillier_import_public_key('analyst_key', 2::numeric ^ 2047 + 9);
+SELECT paillier_import_public_key_c('analyst_key', '\x01', NULL);
 -- Public keys are public
 SELECT count(*) AS public_keys_visible FROM paillier_key WHERE name = 'access_key';
 
