@@ -42,7 +42,7 @@ RESET min_parallel_table_scan_size;
 SELECT count(*) AS encrypted_rows,
        pg_size_pretty(pg_total_relation_size('finance.capital_gains')) AS table_size
 FROM finance.capital_gains;
--- What a stored value looks like: fingerprint:scale:bound:ciphertext
+-- A stored value, in the text form fingerprint:scale:bound:ciphertext
 SELECT customer_id, left(capital_gain_enc::text, 72) || '...' AS capital_gain_enc
 FROM finance.capital_gains ORDER BY customer_id LIMIT 3;
 

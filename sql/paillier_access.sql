@@ -1,4 +1,4 @@
--- Who may decrypt, and what an analyst who may not can learn by trying.
+-- Decryption rights, and what an analyst without them learns by trying.
 SET client_min_messages = warning;
 SET search_path = public, ciam_privacy;
 
