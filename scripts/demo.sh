@@ -194,6 +194,11 @@ fi
 section "Exact figures, for comparison (data owner only, no noise)"
 psql_owner -f "$here/demo/05_exact_figures.sql"
 
+# --- Paillier encryption (demo/06_paillier.sql) -----------------------------
+section "Paillier: an encrypted column, summed by one role, decrypted by another"
+psql_owner -f "$here/demo/06_paillier.sql"
+# --- end of Paillier encryption ----------------------------------------------
+
 section "Done in ${SECONDS} s"
 if [ "$started_cluster" = 1 ] && [ "${CIAM_KEEP_CLUSTER:-0}" = 1 ]; then
     echo "The cluster keeps running. Connect with:"

@@ -49,27 +49,29 @@ make -C "$here" -s PG_CONFIG="$pgbin/pg_config" ${CIAM_CFLAGS:+COPT="$CIAM_CFLAG
 make -C "$here" -s PG_CONFIG="$pgbin/pg_config" install >/dev/null
 echo "setup.sh: ciam_privacy built and installed into PostgreSQL 15"
 
-# ---- Shamir secret sharing: node and the npm package shamir-secret-sharing
-# test/shamir_npm_interop.sh and bench/shamir_vs_npm.sh check byte shares
-# against this package. Debian's nodejs and npm are installed only when node
-# is missing, so that a node installed otherwise is left alone. npm ci runs
-# again only when package-lock.json is newer than the installed tree.
-if ! command -v node >/dev/null 2>&1; then
+# ---- Node.js and the npm packages of the interoperability tests
+# interop/shamir holds shamir-secret-sharing (test/shamir_npm_interop.sh,
+# bench/shamir_vs_npm.sh); interop/paillier holds paillier-bigint
+# (test/paillier_interop.sh, bench/paillier_vs_js.sh). Debian's nodejs and
+# npm are installed only when node is missing, so that a node installed
+# otherwise is left alone. npm ci runs again only when package-lock.json is
+# newer than the installed tree. Without npm or a package, only the tests and
+# benchmarks that need it fail, each with a message naming the cause.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     echo "setup.sh: installing nodejs npm"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
 fi
-# Without npm or the package, only the Shamir interop test and benchmark
-# fail, each with a message naming the cause; the rest of setup goes on.
-shamir_interop="$here/interop/shamir"
-if ! command -v npm >/dev/null 2>&1; then
-    echo "setup.sh: node is installed without npm; install npm to run the Shamir interop test" >&2
-elif [ ! -f "$shamir_interop/node_modules/.package-lock.json" ] ||
-     [ "$shamir_interop/package-lock.json" -nt "$shamir_interop/node_modules/.package-lock.json" ]; then
-    if (cd "$shamir_interop" && npm ci --no-audit --no-fund --loglevel=error >/dev/null); then
-        echo "setup.sh: npm package shamir-secret-sharing installed in interop/shamir"
-    else
-        echo "setup.sh: npm ci failed in interop/shamir; the Shamir interop test will fail" >&2
+for interop in "$here/interop/shamir" "$here/interop/paillier"; do
+    if ! command -v npm >/dev/null 2>&1; then
+        echo "setup.sh: npm is missing; the tests in $interop will fail" >&2
+    elif [ ! -f "$interop/node_modules/.package-lock.json" ] ||
+         [ "$interop/package-lock.json" -nt "$interop/node_modules/.package-lock.json" ]; then
+        if (cd "$interop" && npm ci --no-audit --no-fund --loglevel=error >/dev/null); then
+            echo "setup.sh: npm packages installed in ${interop#"$here"/}"
+        else
+            echo "setup.sh: npm ci failed in ${interop#"$here"/}; its tests will fail" >&2
+        fi
     fi
-fi
-# ---- end of the Shamir block
+done
+# ---- end of the Node.js block

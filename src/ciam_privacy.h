@@ -172,6 +172,11 @@ extern void ChargeStandbyBudget(Oid roleid, const DpCharge *charge,
 								const char *what);
 extern void DefineStandbyBudgetSettings(void);
 
+/*
+ * paillier.c, paillier_key.c, paillier_gmp.c: their shared declarations
+ * are in paillier.h, which needs <gmp.h>; no other file calls them.
+ */
+
 /* ciam_privacy.c */
 extern bool ciam_loaded_at_startup;
 extern void RequirePreload(void);
