@@ -567,7 +567,7 @@ Datum
 shamir_combine_int(PG_FUNCTION_ARGS)
 {
 	ArrayType  *array;
-	Datum	   *elements;
+	Pointer		elements[CIAM_SHAMIR_MAX_SHARES];
 	int			count;
 	int			threshold;
 	uint8		xs[CIAM_SHAMIR_MAX_SHARES];
@@ -576,11 +576,11 @@ shamir_combine_int(PG_FUNCTION_ARGS)
 	Numeric		result;
 	int			i;
 
-	array = ShamirDeconstructShares(fcinfo, &elements, &count);
-	threshold = ((ShamirIntShare *) DatumGetPointer(elements[0]))->threshold;
+	array = ShamirGetShares(fcinfo, elements, &count);
+	threshold = ((ShamirIntShare *) elements[0])->threshold;
 	for (i = 0; i < count; i++)
 	{
-		ShamirIntShare *share = (ShamirIntShare *) DatumGetPointer(elements[i]);
+		ShamirIntShare *share = (ShamirIntShare *) elements[i];
 
 		if (share->threshold != threshold)
 			ereport(ERROR,
