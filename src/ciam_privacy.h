@@ -214,8 +214,8 @@ extern void ShamirRandomBytes(void *buf, size_t len);
 extern void ShamirCheckShareArguments(FunctionCallInfo fcinfo,
 									  const char *function,
 									  const char *first_argument);
-extern struct ArrayType *ShamirDeconstructShares(FunctionCallInfo fcinfo,
-												 Datum **elements, int *count);
+extern struct ArrayType *ShamirGetShares(FunctionCallInfo fcinfo,
+										 Pointer *elements, int *count);
 extern void ShamirFreeShares(FunctionCallInfo fcinfo, struct ArrayType *array);
 extern void ShamirCheckXCoordinates(const uint8 *xs, int count);
 

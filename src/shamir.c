@@ -25,14 +25,21 @@
  *	  Fisher-Yates shuffle of 1..255 with unbiased rejection sampling. They
  *	  are public: they travel in every share.
  *
- *	  Field arithmetic runs in constant time. It uses no table at all, and
- *	  no branch on secret data. Eight bytes are processed at once, one per
- *	  lane of a 64-bit word. A product of two lanes is eight rounds of
- *	  masks, shifts and XORs. A product by a public factor (x when sharing,
- *	  a Lagrange coefficient when combining) XORs the factor's multiples
- *	  b * 2^k under masks made from the bits of the secret operand. Loops
- *	  depend only on public sizes: the secret's length, the threshold and
- *	  the share count.
+ *	  Arithmetic on secret bytes (the secret, the coefficients, the y bytes
+ *	  of shares) runs in constant time: no table lookup and no branch
+ *	  depends on them. Every product of a secret byte is by a public
+ *	  factor, x when sharing and a Lagrange coefficient when combining. It
+ *	  XORs the factor's multiples b * 2^k under masks made from the bits of
+ *	  the secret operand. Sharing works on eight bytes at once, one per lane
+ *	  of a 64-bit word. Combining works on sixteen bytes at once in a
+ *	  vector register, where a signed comparison with zero turns each bit
+ *	  into a mask. Loops depend only on public sizes: the secret's length,
+ *	  the threshold and the share count.
+ *
+ *	  The Lagrange coefficients of combining are computed with log and exp
+ *	  tables of GF(2^8). Those lookups are indexed by x values and XORs of
+ *	  two x values only. x is public, being the last byte of every share,
+ *	  so the memory accesses reveal nothing beyond the shares themselves.
  *
  *	  Buffers that held the secret, the coefficients or the rebuilt secret
  *	  are wiped with explicit_bzero() before they are freed. A secret that
@@ -51,6 +58,7 @@
  */
 #include "postgres.h"
 
+#include "access/tupmacs.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -73,31 +81,6 @@
 
 /* Size of the buffer that serves small requests for random bytes */
 #define RANDOM_BUFFER_SIZE 4096
-
-/*
- * Multiply each byte lane of a by the same lane of b in GF(2^8), in constant
- * time. Both operands may be secret: the eight rounds of masks, shifts and
- * XORs run whatever their values.
- */
-static inline uint64
-Gf256MulLanes(uint64 a, uint64 b)
-{
-	uint64		product = 0;
-	int			bit;
-
-#pragma GCC unroll 8
-	for (bit = 0; bit < 8; bit++)
-	{
-		/* 0xFF in each lane whose bit number "bit" of b is set, else 0 */
-		uint64		take = ((b >> bit) & LANES_LOW_BITS) * 0xFF;
-		/* 0x1B in each lane whose top bit is set, else zero */
-		uint64		carry = ((a & LANES_HIGH_BITS) >> 7) * GF256_REDUCTION;
-
-		product ^= a & take;
-		a = ((a & ~LANES_HIGH_BITS) << 1) ^ carry;
-	}
-	return product;
-}
 
 /*
  * Products b * 2^k, k = 0..7, of a public factor b, each in all eight
@@ -140,90 +123,111 @@ Gf256MulByMultiples(uint64 a, const Gf256Multiples *multiples)
 	return product;
 }
 
-/* Return a word with the byte b in each of its eight lanes. */
-static inline uint64
-Broadcast(uint8 b)
-{
-	return b * LANES_LOW_BITS;
-}
-
 /*
- * Multiples x^(2k), k = 0..7, in all lanes. Squaring in GF(2^8) is linear
- * over GF(2): a^2 is the sum over k of (bit k of a) * x^(2k). So
- * Gf256MulByMultiples() with these constants squares each lane, without the
- * chain of doublings of a general product.
+ * Sixteen byte lanes in one vector, written with the vector extensions of
+ * GCC and Clang. On x86-64 they compile to SSE2 instructions.
  */
-static const Gf256Multiples Gf256Squares = {{
-		UINT64CONST(0x0101010101010101), UINT64CONST(0x0404040404040404),
-		UINT64CONST(0x1010101010101010), UINT64CONST(0x4040404040404040),
-		UINT64CONST(0x1B1B1B1B1B1B1B1B), UINT64CONST(0x6C6C6C6C6C6C6C6C),
-		UINT64CONST(0xABABABABABABABAB), UINT64CONST(0x9A9A9A9A9A9A9A9A)
-}};
+typedef uint8 Gf256Block __attribute__((vector_size(16)));
+typedef int8 Gf256SignedBlock __attribute__((vector_size(16)));
 
-static inline uint64
-Gf256SquareLanes(uint64 a)
+#define GF256_BLOCK_BYTES ((Size) sizeof(Gf256Block))
+
+/* Products b * 2^k, k = 0..7, of a public factor b, in all sixteen lanes */
+typedef struct Gf256BlockMultiples
 {
-	return Gf256MulByMultiples(a, &Gf256Squares);
+	Gf256Block	times_power_of_two[8];
+} Gf256BlockMultiples;
+
+static void
+Gf256PrepareBlockMultiples(uint8 b, Gf256BlockMultiples *multiples)
+{
+	int			k;
+
+	for (k = 0; k < 8; k++)
+	{
+		multiples->times_power_of_two[k] = (Gf256Block) {0} + b;
+		b = (uint8) ((b << 1) ^ ((b >> 7) * GF256_REDUCTION));
+	}
 }
 
 /*
- * Invert each non-zero lane of a as a^254, in constant time, by the
- * addition chain 2, 3, 6, 7, 14, 28, 56, 63, 126, 127, 254: seven
- * squarings and four products.
+ * Multiply each lane of a, which may be secret, by the public factor whose
+ * multiples are given, in constant time. Bit k of every lane, from the top
+ * bit down, becomes a mask by a signed comparison with zero (one compare
+ * instruction, no branch), then a doubling (a lane-wise add) brings the
+ * next bit to the top.
  */
-static uint64
-Gf256InverseLanes(uint64 a)
+static inline Gf256Block
+Gf256MulBlockByMultiples(Gf256Block a, const Gf256BlockMultiples *multiples)
 {
-	uint64		a3 = Gf256MulLanes(Gf256SquareLanes(a), a);
-	uint64		a7 = Gf256MulLanes(Gf256SquareLanes(a3), a);
-	uint64		a56 = Gf256SquareLanes(Gf256SquareLanes(Gf256SquareLanes(a7)));
-	uint64		a63 = Gf256MulLanes(a56, a7);
-	uint64		a127 = Gf256MulLanes(Gf256SquareLanes(a63), a);
+	Gf256Block	product = {0};
+	int			k;
 
-	return Gf256SquareLanes(a127);
+#pragma GCC unroll 8
+	for (k = 7; k >= 0; k--)
+	{
+		Gf256Block	take = (Gf256Block) ((Gf256SignedBlock) a < 0);
+
+		product ^= take & multiples->times_power_of_two[k];
+		a += a;
+	}
+	return product;
 }
 
 /*
- * Compute the Lagrange basis at 0 of the points xs[0..count - 1]:
- * basis[i] = prod over j != i of x_j / (x_i + x_j), addition being XOR.
- * Eight values of i are computed at once, one per lane. The x values are
- * public, but the arithmetic is the same constant-time code as for secrets.
+ * Logarithms and powers of the generator 3 in GF(2^8) with 0x11B, for
+ * Lagrange coefficients only. Every index into them is an x value of a
+ * share or an XOR of two x values, never a y byte, and x travels in the
+ * clear as the last byte of every share. So the cache lines that a lookup
+ * touches reveal nothing that the shares themselves do not show.
+ */
+static uint8 Gf256Log[256];
+static uint8 Gf256Exp[255];
+static bool Gf256TablesReady = false;
+
+static void
+Gf256BuildTables(void)
+{
+	uint8		power = 1;
+	int			i;
+
+	for (i = 0; i < 255; i++)
+	{
+		Gf256Exp[i] = power;
+		Gf256Log[power] = (uint8) i;
+		/* power * 3 = power * 2 + power */
+		power ^= (uint8) ((power << 1) ^ ((power >> 7) * GF256_REDUCTION));
+	}
+	Gf256TablesReady = true;
+}
+
+/*
+ * Compute the Lagrange basis at 0 of the distinct non-zero public points
+ * xs[0..count - 1]: basis[i] = prod over j != i of x_j / (x_i + x_j),
+ * addition being XOR. The logarithm of a product is the sum of the
+ * logarithms, modulo 255.
  */
 static void
 LagrangeBasisAtZero(const uint8 *xs, int count, uint8 *basis)
 {
-	int			group;
+	int			log_all_x = 0;
+	int			i;
+	int			j;
 
-	for (group = 0; group < count; group += 8)
+	if (!Gf256TablesReady)
+		Gf256BuildTables();
+	for (j = 0; j < count; j++)
+		log_all_x += Gf256Log[xs[j]];
+	for (i = 0; i < count; i++)
 	{
-		int			width = Min(8, count - group);
-		uint64		own_x = 0;
-		uint64		numerator = Broadcast(1);
-		uint64		denominator = Broadcast(1);
-		uint64		result;
-		int			j;
+		int			log_numerator = log_all_x - Gf256Log[xs[i]];
+		int			log_denominator = 0;
 
-		memcpy(&own_x, xs + group, width);
 		for (j = 0; j < count; j++)
-		{
-			uint64		numerator_factor = Broadcast(xs[j]);
-			uint64		denominator_factor = own_x ^ Broadcast(xs[j]);
-
-			/* In the lane of i = j, multiply by 1 instead */
-			if (j >= group && j < group + width)
-			{
-				int			shift = 8 * (j - group);
-
-				numerator_factor = (numerator_factor & ~((uint64) 0xFF << shift)) |
-					((uint64) 1 << shift);
-				denominator_factor = (denominator_factor & ~((uint64) 0xFF << shift)) |
-					((uint64) 1 << shift);
-			}
-			numerator = Gf256MulLanes(numerator, numerator_factor);
-			denominator = Gf256MulLanes(denominator, denominator_factor);
-		}
-		result = Gf256MulLanes(numerator, Gf256InverseLanes(denominator));
-		memcpy(basis + group, &result, width);
+			if (j != i)
+				log_denominator += Gf256Log[xs[i] ^ xs[j]];
+		/* count <= 255, so both sums lie in [0, 255 * 254] */
+		basis[i] = Gf256Exp[(log_numerator - log_denominator + 255 * 255) % 255];
 	}
 }
 
@@ -378,16 +382,20 @@ typedef struct ShareElementType
 } ShareElementType;
 
 /*
- * Deconstruct the first argument, which must be a non-null, one-dimensional
- * array of 2 to 255 elements without NULL elements, or raise an error.
- * Return the detoasted array, for ShamirFreeShares().
+ * Point elements[] at the elements of the first argument, which must be a
+ * non-null, one-dimensional array of 2 to CIAM_SHAMIR_MAX_SHARES elements
+ * without NULL elements, or raise an error. elements[] needs room for
+ * CIAM_SHAMIR_MAX_SHARES pointers. The pointers lead into the array's own
+ * data, which deconstruct_array() would copy into a new Datum array on every
+ * call. Return the detoasted array, for ShamirFreeShares().
  */
 ArrayType *
-ShamirDeconstructShares(FunctionCallInfo fcinfo, Datum **elements, int *count)
+ShamirGetShares(FunctionCallInfo fcinfo, Pointer *elements, int *count)
 {
 	ArrayType  *array;
 	ShareElementType *element = (ShareElementType *) fcinfo->flinfo->fn_extra;
-	bool	   *nulls = NULL;
+	bits8	   *null_bitmap;
+	char	   *cursor;
 	int			i;
 
 	if (PG_ARGISNULL(0))
@@ -400,21 +408,11 @@ ShamirDeconstructShares(FunctionCallInfo fcinfo, Datum **elements, int *count)
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("array of shares must be one-dimensional, not %d-dimensional",
 						ARR_NDIM(array))));
+	*count = ArrayGetNItems(ARR_NDIM(array), ARR_DIMS(array));
 
-	/* The catalog lookup costs more than the rest of a short combine */
-	if (element == NULL || element->type != ARR_ELEMTYPE(array))
-	{
-		element = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(ShareElementType));
-		element->type = ARR_ELEMTYPE(array);
-		get_typlenbyvalalign(element->type, &element->typlen, &element->typbyval,
-							 &element->typalign);
-		fcinfo->flinfo->fn_extra = element;
-	}
-	deconstruct_array(array, element->type, element->typlen, element->typbyval,
-					  element->typalign, elements,
-					  ARR_HASNULL(array) ? &nulls : NULL, count);
-	for (i = 0; nulls != NULL && i < *count; i++)
-		if (nulls[i])
+	null_bitmap = ARR_NULLBITMAP(array);
+	for (i = 0; null_bitmap != NULL && i < *count; i++)
+		if ((null_bitmap[i / 8] & (1 << (i % 8))) == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("share %d of the array is null", i + 1)));
@@ -429,6 +427,27 @@ ShamirDeconstructShares(FunctionCallInfo fcinfo, Datum **elements, int *count)
 				 errmsg("%d shares are more than the maximum of %d",
 						*count, CIAM_SHAMIR_MAX_SHARES),
 				 errdetail("Distinct non-zero x values allow at most 255 shares.")));
+
+	/* The catalog lookup costs more than the rest of a short combine */
+	if (element == NULL || element->type != ARR_ELEMTYPE(array))
+	{
+		element = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(ShareElementType));
+		element->type = ARR_ELEMTYPE(array);
+		get_typlenbyvalalign(element->type, &element->typlen, &element->typbyval,
+							 &element->typalign);
+		fcinfo->flinfo->fn_extra = element;
+	}
+	if (element->typbyval)
+		elog(ERROR, "shares of type %u are passed by value", element->type);
+
+	/* Elements follow each other, each aligned, as array_iter_next() reads them */
+	cursor = ARR_DATA_PTR(array);
+	for (i = 0; i < *count; i++)
+	{
+		elements[i] = cursor;
+		cursor = att_addlength_pointer(cursor, element->typlen, cursor);
+		cursor = (char *) att_align_nominal(cursor, element->typalign);
+	}
 	return array;
 }
 
@@ -453,25 +472,30 @@ ShamirFreeShares(FunctionCallInfo fcinfo, ArrayType *array)
 void
 ShamirCheckXCoordinates(const uint8 *xs, int count)
 {
-	uint8		position_of_x[256];
+	uint64		seen[4] = {0, 0, 0, 0};
 	int			i;
+	int			j;
 
-	memset(position_of_x, 0, sizeof(position_of_x));
 	for (i = 0; i < count; i++)
 	{
+		uint64		bit = UINT64CONST(1) << (xs[i] % 64);
+
 		if (xs[i] == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("share %d has the x value 0", i + 1),
 					 errdetail("A share at x = 0 would be the secret; no valid share has it.")));
-		if (position_of_x[xs[i]] != 0)
+		if (seen[xs[i] / 64] & bit)
+		{
+			for (j = 0; xs[j] != xs[i]; j++)
+				;
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("shares %d and %d have the same x value %d",
-							position_of_x[xs[i]], i + 1, xs[i]),
+							j + 1, i + 1, xs[i]),
 					 errhint("Pass each share once.")));
-		/* count <= 255, so a position fits in a byte */
-		position_of_x[xs[i]] = (uint8) (i + 1);
+		}
+		seen[xs[i] / 64] |= bit;
 	}
 }
 
@@ -612,30 +636,33 @@ PG_FUNCTION_INFO_V1(shamir_combine);
  *
  * Lagrange interpolation at 0: secret = sum of y_i * L_i with
  * L_i = prod over j != i of x_j / (x_i + x_j), addition being XOR. The
- * L_i depend only on the public x values, so they are computed once.
+ * L_i depend only on the public x values, so they are computed once, and
+ * the y bytes are multiplied by them sixteen at a time in constant time.
  */
 Datum
 shamir_combine(PG_FUNCTION_ARGS)
 {
 	ArrayType  *array;
-	Datum	   *elements;
+	Pointer		elements[CIAM_SHAMIR_MAX_SHARES];
 	int			count;
 	bytea	   *shares[CIAM_SHAMIR_MAX_SHARES];
 	uint8		xs[CIAM_SHAMIR_MAX_SHARES];
 	uint8		basis[CIAM_SHAMIR_MAX_SHARES];
-	Gf256Multiples basis_multiples[CIAM_SHAMIR_MAX_SHARES];
-	uint64		y = 0;
-	uint64		value = 0;
+	Gf256BlockMultiples basis_multiples[CIAM_SHAMIR_MAX_SHARES];
+	Gf256Block	y;
+	Gf256Block	value;
+	uint8		tail[GF256_BLOCK_BYTES];
 	Size		share_len;
 	Size		secret_len;
+	Size		full_blocks_end;
 	Size		offset;
 	bytea	   *secret;
 	int			i;
 
-	array = ShamirDeconstructShares(fcinfo, &elements, &count);
+	array = ShamirGetShares(fcinfo, elements, &count);
 
 	for (i = 0; i < count; i++)
-		shares[i] = DatumGetByteaPP(elements[i]);
+		shares[i] = DatumGetByteaPP(PointerGetDatum(elements[i]));
 
 	share_len = VARSIZE_ANY_EXHDR(shares[0]);
 	for (i = 0; i < count; i++)
@@ -660,45 +687,50 @@ shamir_combine(PG_FUNCTION_ARGS)
 
 	LagrangeBasisAtZero(xs, count, basis);
 	for (i = 0; i < count; i++)
-		Gf256PrepareMultiples(basis[i], &basis_multiples[i]);
+		Gf256PrepareBlockMultiples(basis[i], &basis_multiples[i]);
 
 	secret_len = share_len - 1;
 	secret = palloc(VARHDRSZ + secret_len);
 	SET_VARSIZE(secret, VARHDRSZ + secret_len);
-	for (offset = 0; offset < secret_len; offset += 8)
+	full_blocks_end = secret_len - secret_len % GF256_BLOCK_BYTES;
+	for (offset = 0; offset < full_blocks_end; offset += GF256_BLOCK_BYTES)
 	{
-		Size		width = Min(8, secret_len - offset);
-
-		CHECK_FOR_INTERRUPTS();
-		value = 0;
+		if (offset % 4096 == 0)
+			CHECK_FOR_INTERRUPTS();
+		value = (Gf256Block) {0};
 		for (i = 0; i < count; i++)
 		{
-			/* A constant size lets the compiler load the word in one move */
-			if (width == 8)
-				memcpy(&y, VARDATA_ANY(shares[i]) + offset, 8);
-			else
-			{
-				y = 0;
-				memcpy(&y, VARDATA_ANY(shares[i]) + offset, width);
-			}
-			value ^= Gf256MulByMultiples(y, &basis_multiples[i]);
+			memcpy(&y, VARDATA_ANY(shares[i]) + offset, GF256_BLOCK_BYTES);
+			value ^= Gf256MulBlockByMultiples(y, &basis_multiples[i]);
 		}
-		if (width == 8)
-			memcpy(VARDATA(secret) + offset, &value, 8);
-		else
-			memcpy(VARDATA(secret) + offset, &value, width);
+		memcpy(VARDATA(secret) + offset, &value, GF256_BLOCK_BYTES);
+	}
+	if (full_blocks_end < secret_len)
+	{
+		Size		width = secret_len - full_blocks_end;
+
+		value = (Gf256Block) {0};
+		for (i = 0; i < count; i++)
+		{
+			memset(tail, 0, sizeof(tail));
+			memcpy(tail, VARDATA_ANY(shares[i]) + full_blocks_end, width);
+			memcpy(&y, tail, sizeof(tail));
+			value ^= Gf256MulBlockByMultiples(y, &basis_multiples[i]);
+		}
+		memcpy(tail, &value, sizeof(tail));
+		memcpy(VARDATA(secret) + full_blocks_end, tail, width);
 	}
 	explicit_bzero(&y, sizeof(y));
 	explicit_bzero(&value, sizeof(value));
+	explicit_bzero(tail, sizeof(tail));
 
 	/* Detoasted copies of shares, taken together, hold the secret */
 	for (i = 0; i < count; i++)
-		if ((Pointer) shares[i] != DatumGetPointer(elements[i]))
+		if ((Pointer) shares[i] != elements[i])
 		{
 			explicit_bzero(shares[i], VARSIZE_ANY(shares[i]));
 			pfree(shares[i]);
 		}
-	pfree(elements);
 	ShamirFreeShares(fcinfo, array);
 
 	PG_RETURN_BYTEA_P(secret);

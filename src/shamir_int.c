@@ -29,8 +29,8 @@
  *	  drawn from pg_strong_random() by rejection of 127-bit draws equal to
  *	  p. Field multiplication, addition and subtraction run in constant
  *	  time on 64-bit limbs, and inversion is a fixed exponentiation.
- *	  Coefficients, the encoded value and its text form are wiped before
- *	  they are freed.
+ *	  Coefficients, the encoded value, its text form and a detoasted copy
+ *	  of the numeric argument are wiped before they are freed.
  *
  * NOTE: a value travels between numeric and the field through numeric's
  * text form, and the time to convert it depends on its number of digits.
@@ -498,6 +498,7 @@ Datum
 shamir_share_int(PG_FUNCTION_ARGS)
 {
 	Oid		   *element_type = (Oid *) fcinfo->flinfo->fn_extra;
+	Numeric		value;
 	int			threshold;
 	int			nshares;
 	int			degree;
@@ -521,7 +522,14 @@ shamir_share_int(PG_FUNCTION_ARGS)
 		fcinfo->flinfo->fn_extra = element_type;
 	}
 
-	coefficients[0] = NumericToField(PG_GETARG_NUMERIC(0));
+	value = PG_GETARG_NUMERIC(0);
+	coefficients[0] = NumericToField(value);
+	/* A value read from a table arrives with a short header and is copied */
+	if ((Pointer) value != DatumGetPointer(PG_GETARG_DATUM(0)))
+	{
+		explicit_bzero(value, VARSIZE(value));
+		pfree(value);
+	}
 	for (i = 1; i <= degree; i++)
 		coefficients[i] = FieldRandom();
 
@@ -567,7 +575,7 @@ Datum
 shamir_combine_int(PG_FUNCTION_ARGS)
 {
 	ArrayType  *array;
-	Datum	   *elements;
+	Pointer		elements[CIAM_SHAMIR_MAX_SHARES];
 	int			count;
 	int			threshold;
 	uint8		xs[CIAM_SHAMIR_MAX_SHARES];
@@ -576,11 +584,11 @@ shamir_combine_int(PG_FUNCTION_ARGS)
 	Numeric		result;
 	int			i;
 
-	array = ShamirDeconstructShares(fcinfo, &elements, &count);
-	threshold = ((ShamirIntShare *) DatumGetPointer(elements[0]))->threshold;
+	array = ShamirGetShares(fcinfo, elements, &count);
+	threshold = ((ShamirIntShare *) elements[0])->threshold;
 	for (i = 0; i < count; i++)
 	{
-		ShamirIntShare *share = (ShamirIntShare *) DatumGetPointer(elements[i]);
+		ShamirIntShare *share = (ShamirIntShare *) elements[i];
 
 		if (share->threshold != threshold)
 			ereport(ERROR,

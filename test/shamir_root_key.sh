@@ -52,6 +52,7 @@ restore_key() {
     local restored=$1 shares
     shares=$(cat)
     custody_psql -v restored_file="$restored" <<SQL
+SET log_error_verbosity = terse;
 CREATE TEMP TABLE custody_share (share text);
 COPY custody_share FROM STDIN;
 $shares

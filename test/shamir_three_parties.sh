@@ -113,6 +113,8 @@ SQL
     on_party "$party" -c "CREATE TABLE summed AS
                           SELECT metric, ciam_privacy.shamir_sum(share) AS share
                           FROM inbox GROUP BY metric"
+    # Peers read the summed shares through this role, and nothing else
+    on_party "$party" -c "CREATE ROLE shamir_peer LOGIN" -c "GRANT SELECT ON summed TO shamir_peer"
 done
 
 echo "-- every pair rebuilds the totals through postgres_fdw"
@@ -122,7 +124,7 @@ for first in "${parties[@]}"; do
         on_party "$first" <<SQL
 CREATE SERVER party$second FOREIGN DATA WRAPPER postgres_fdw
     OPTIONS (host '${socket[$second]}', port '${port[$second]}', dbname 'shop');
-CREATE USER MAPPING FOR postgres SERVER party$second OPTIONS (user 'postgres');
+CREATE USER MAPPING FOR postgres SERVER party$second OPTIONS (user 'shamir_peer');
 CREATE SCHEMA party$second;
 IMPORT FOREIGN SCHEMA public LIMIT TO (summed) FROM SERVER party$second INTO party$second;
 SQL
