@@ -145,6 +145,9 @@ BEGIN
             USING ERRCODE = 'duplicate_object',
                   HINT = 'Use ciam_privacy.rotate_key() to add a version.';
     END IF;
+    -- Grants left for the name belong to no key; the new key starts with none
+    DELETE FROM @extschema@.pseudonym_key_grant AS g
+    WHERE g.key_name = create_key.key_name;
     RETURN @extschema@.add_key_version(key_name, NULL);
 END;
 $$;
@@ -204,6 +207,12 @@ BEGIN
     SELECT max(k.version) INTO current_version
     FROM @extschema@.pseudonym_key AS k
     WHERE k.key_name = destroy_key_version.key_name;
+    -- The last version is gone: withdraw the grants, as destroy_key() does,
+    -- so that they do not pass to a key created again under this name
+    IF current_version IS NULL THEN
+        DELETE FROM @extschema@.pseudonym_key_grant AS g
+        WHERE g.key_name = destroy_key_version.key_name;
+    END IF;
     IF current_version < version THEN
         RAISE WARNING 'version % of key "%" is the current version again', current_version, key_name
             USING DETAIL = format('Version %s was the current version.', version),
