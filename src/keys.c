@@ -750,16 +750,33 @@ forget_cached_keys(PG_FUNCTION_ARGS)
 }
 
 /*
- * Return the snapshot for reading the key tables: the latest one, so that
- * a key destroyed or a grant revoked by a committed transaction is seen at
- * once. Parallel mode forbids new snapshots, so a parallel query reads
- * with its active snapshot, as of the start of the query.
+ * Return a registered snapshot that sees every transaction committed so
+ * far, so that a key destroyed or a grant revoked is seen at once.
+ * Parallel mode forbids GetLatestSnapshot(). There the catalog snapshot
+ * serves instead: for a table that has no system cache, such as ours,
+ * PostgreSQL takes it anew at each call, in the leader and in workers.
  */
 static Snapshot
-KeyTableSnapshot(void)
+FreshSnapshot(Relation rel)
 {
 	if (!IsInParallelMode())
 		return RegisterSnapshot(GetLatestSnapshot());
+	return RegisterSnapshot(GetCatalogSnapshot(RelationGetRelid(rel)));
+}
+
+/*
+ * Return the snapshot that picks the current version of a key: a fresh one,
+ * except in a parallel query, where every process takes the query's active
+ * snapshot so that all of them pick the same version even if a rotation
+ * commits meanwhile. That snapshot can predate a destruction (in a
+ * REPEATABLE READ transaction, by a long time), so LoadKey() checks the
+ * row again with FreshSnapshot().
+ */
+static Snapshot
+VersionSnapshot(Relation rel)
+{
+	if (!IsInParallelMode())
+		return FreshSnapshot(rel);
 	if (ActiveSnapshotSet())
 		return RegisterSnapshot(GetActiveSnapshot());
 	return RegisterSnapshot(GetTransactionSnapshot());
@@ -802,7 +819,7 @@ CheckKeyPermission(const char *name)
 	rel = OpenExtensionTable("pseudonym_key_grant", AccessShareLock);
 	ScanKeyInit(&key, Anum_pseudonym_key_grant_name, BTEqualStrategyNumber,
 				F_TEXTEQ, CStringGetTextDatum(name));
-	snapshot = KeyTableSnapshot();
+	snapshot = FreshSnapshot(rel);
 	scan = systable_beginscan(rel, PrimaryKeyIndex(rel), true, snapshot, 1, &key);
 	while (!granted && HeapTupleIsValid(tuple = systable_getnext(scan)))
 	{
@@ -849,30 +866,24 @@ NewKeyEntry(const char *name, int32 requested_version, int32 version,
 }
 
 /*
- * Find the row of key name (its highest version when version is 0) and
- * unwrap it into a new cache entry.
+ * Return a copy of the row of key name at version, or at its highest
+ * version when version is 0, as seen by snapshot; NULL if there is none.
  */
-static PseudonymKey *
-LoadKey(const char *name, int32 version)
+static HeapTuple
+FindKeyRow(Relation rel, const char *name, int32 version, Snapshot snapshot,
+		   int32 *found_version)
 {
-	Relation	rel;
 	ScanKeyData keys[2];
 	SysScanDesc scan;
 	HeapTuple	tuple;
 	HeapTuple	found = NULL;
-	Snapshot	snapshot;
-	int32		found_version = 0;
-	PseudonymKey *entry;
 	bool		isnull;
-	bytea	   *stored_root_id;
-	bytea	   *wrapped;
 
-	rel = OpenExtensionTable("pseudonym_key", AccessShareLock);
+	*found_version = 0;
 	ScanKeyInit(&keys[0], Anum_pseudonym_key_name, BTEqualStrategyNumber,
 				F_TEXTEQ, CStringGetTextDatum(name));
 	ScanKeyInit(&keys[1], Anum_pseudonym_key_version, BTEqualStrategyNumber,
 				F_INT4EQ, Int32GetDatum(version));
-	snapshot = KeyTableSnapshot();
 	scan = systable_beginscan(rel, PrimaryKeyIndex(rel), true, snapshot,
 							  version == 0 ? 1 : 2, keys);
 	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
@@ -880,16 +891,51 @@ LoadKey(const char *name, int32 version)
 		int32		row_version = DatumGetInt32(heap_getattr(tuple, Anum_pseudonym_key_version,
 															 RelationGetDescr(rel), &isnull));
 
-		if (row_version > found_version)
+		if (row_version > *found_version)
 		{
 			if (found != NULL)
 				heap_freetuple(found);
 			found = heap_copytuple(tuple);
-			found_version = row_version;
+			*found_version = row_version;
 		}
 	}
 	systable_endscan(scan);
+	return found;
+}
+
+/*
+ * Find the row of key name (its highest version when version is 0) and
+ * unwrap it into a new cache entry.
+ */
+static PseudonymKey *
+LoadKey(const char *name, int32 version)
+{
+	Relation	rel;
+	HeapTuple	found;
+	Snapshot	snapshot;
+	int32		found_version;
+	PseudonymKey *entry;
+	bool		isnull;
+	bytea	   *stored_root_id;
+	bytea	   *wrapped;
+
+	rel = OpenExtensionTable("pseudonym_key", AccessShareLock);
+	snapshot = VersionSnapshot(rel);
+	found = FindKeyRow(rel, name, version, snapshot, &found_version);
 	UnregisterSnapshot(snapshot);
+
+	/* In parallel mode, the version picked must not be destroyed since */
+	if (found != NULL && IsInParallelMode())
+	{
+		int32		fresh_version;
+
+		heap_freetuple(found);
+		snapshot = FreshSnapshot(rel);
+		found = FindKeyRow(rel, name, found_version, snapshot, &fresh_version);
+		UnregisterSnapshot(snapshot);
+		if (found == NULL)
+			version = found_version;
+	}
 
 	if (found == NULL)
 	{
