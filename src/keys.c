@@ -244,7 +244,10 @@ ParseHexKey(const char *text, size_t len, size_t min_bytes, size_t max_bytes,
 /*
  * Read a whole key file opened as fd, after checking that it is a regular
  * file that neither group nor others can access. Returns the number of
- * bytes read, or -1 with the reason in problem.
+ * bytes read, or -1 with the reason in problem. Callers open the file with
+ * O_NONBLOCK, because open() of a FIFO blocks until a writer comes, which
+ * would stop the postmaster at start. O_NONBLOCK does not change reads of
+ * the regular files that the check lets through.
  */
 static ssize_t
 ReadKeyFile(int fd, const char *path, char *buffer, size_t buffer_size,
@@ -305,7 +308,8 @@ ReadRootKeyFile(uint8 *root)
 	int			fd;
 	bool		ok = false;
 
-	fd = open(root_key_file, O_RDONLY | O_CLOEXEC, 0);
+	/* O_NONBLOCK: opening a FIFO would wait for a writer (see ReadKeyFile) */
+	fd = open(root_key_file, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
 	if (fd < 0)
 	{
 		snprintf(root_key_problem, sizeof(root_key_problem),
@@ -1209,7 +1213,7 @@ wrap_key_file(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("key file path \"%s\" is not absolute", path)));
 
-	fd = OpenTransientFile(path, O_RDONLY | PG_BINARY);
+	fd = OpenTransientFile(path, O_RDONLY | O_NONBLOCK | PG_BINARY);
 	if (fd < 0)
 		ereport(ERROR,
 				(errcode_for_file_access(),
