@@ -162,6 +162,13 @@ static void LoadRootKey(void);
 void
 InitRootKey(void)
 {
+	/*
+	 * NOTE: without the preload, the settings from postgresql.conf stay
+	 * placeholders that every role can read with SHOW until this library is
+	 * loaded in the session and MarkGUCPrefixReserved() removes them. Code
+	 * that never runs cannot hide them, so the documentation tells never to
+	 * write the root key itself into root_key_command.
+	 */
 	if (!process_shared_preload_libraries_in_progress)
 		return;
 
