@@ -134,6 +134,7 @@ struct PseudonymKey
 typedef struct KeyLookupCache
 {
 	uint64		generation;
+	int32		requested_version;	/* the call's version argument */
 	PseudonymKey *entry;
 } KeyLookupCache;
 
@@ -915,6 +916,25 @@ FindKeyRow(Relation rel, const char *name, int32 version, Snapshot snapshot,
 }
 
 /*
+ * Return the current (highest) version of key name as VersionSnapshot()
+ * sees it, or 0 if the key has no version.
+ */
+static int32
+CurrentKeyVersion(const char *name)
+{
+	Relation	rel = OpenExtensionTable("pseudonym_key", AccessShareLock);
+	Snapshot	snapshot = VersionSnapshot(rel);
+	int32		version;
+	HeapTuple	found = FindKeyRow(rel, name, 0, snapshot, &version);
+
+	if (found != NULL)
+		heap_freetuple(found);
+	UnregisterSnapshot(snapshot);
+	table_close(rel, AccessShareLock);
+	return version;
+}
+
+/*
  * Find the row of key name (its highest version when version is 0) and
  * unwrap it into a new cache entry.
  */
@@ -987,11 +1007,14 @@ GetPseudonymKey(FmgrInfo *flinfo, text *name_text, int32 version)
 	PseudonymKey *entry;
 	Oid			user = GetUserId();
 
+	int32		requested_version = version;
+	bool		checked = false;
+
 	/* Fast path: the same key as this call site's previous call */
 	if (call_cache != NULL && call_cache->generation == key_cache_generation)
 	{
 		entry = call_cache->entry;
-		if (entry->requested_version == version &&
+		if (call_cache->requested_version == version &&
 			entry->permitted_user == user &&
 			name_len == strlen(entry->name) &&
 			memcmp(entry->name, VARDATA_ANY(name_text), name_len) == 0)
@@ -1005,12 +1028,30 @@ GetPseudonymKey(FmgrInfo *flinfo, text *name_text, int32 version)
 				 errmsg("key version must be positive")));
 	RequireRootKey();
 
+	/*
+	 * In a parallel query, the workers pick the current version with the
+	 * query's snapshot. The leader picks it the same way, instead of using a
+	 * version it cached earlier in the transaction, so that one statement
+	 * never mixes two versions after a concurrent rotation. The grant is
+	 * checked first, so that a refusal reveals nothing.
+	 */
+	if (version == 0 && IsInParallelMode())
+	{
+		CheckKeyPermission(name);
+		checked = true;
+		version = CurrentKeyVersion(name);
+		if (version == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("pseudonymization key \"%s\" does not exist", name)));
+	}
+
 	for (entry = key_cache; entry != NULL; entry = entry->next)
 		if (entry->requested_version == version && strcmp(entry->name, name) == 0)
 			break;
 
 	/* Check the grant before reading the key, so a refusal reveals nothing */
-	if (entry == NULL || entry->permitted_user != user)
+	if (!checked && (entry == NULL || entry->permitted_user != user))
 		CheckKeyPermission(name);
 
 	if (entry == NULL)
@@ -1033,6 +1074,7 @@ GetPseudonymKey(FmgrInfo *flinfo, text *name_text, int32 version)
 		flinfo->fn_extra = call_cache;
 	}
 	call_cache->generation = key_cache_generation;
+	call_cache->requested_version = requested_version;
 	call_cache->entry = entry;
 	return entry;
 }
