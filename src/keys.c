@@ -1006,7 +1006,6 @@ GetPseudonymKey(FmgrInfo *flinfo, text *name_text, int32 version)
 	char		name[CIAM_KEY_NAME_MAX + 1];
 	PseudonymKey *entry;
 	Oid			user = GetUserId();
-
 	int32		requested_version = version;
 	bool		checked = false;
 
