@@ -134,6 +134,7 @@ struct PseudonymKey
 typedef struct KeyLookupCache
 {
 	uint64		generation;
+	int32		requested_version;	/* the call's version argument */
 	PseudonymKey *entry;
 } KeyLookupCache;
 
@@ -162,6 +163,13 @@ static void LoadRootKey(void);
 void
 InitRootKey(void)
 {
+	/*
+	 * NOTE: without the preload, the settings from postgresql.conf stay
+	 * placeholders that every role can read with SHOW until this library is
+	 * loaded in the session and MarkGUCPrefixReserved() removes them. Code
+	 * that never runs cannot hide them, so the documentation tells never to
+	 * write the root key itself into root_key_command.
+	 */
 	if (!process_shared_preload_libraries_in_progress)
 		return;
 
@@ -244,7 +252,10 @@ ParseHexKey(const char *text, size_t len, size_t min_bytes, size_t max_bytes,
 /*
  * Read a whole key file opened as fd, after checking that it is a regular
  * file that neither group nor others can access. Returns the number of
- * bytes read, or -1 with the reason in problem.
+ * bytes read, or -1 with the reason in problem. Callers open the file with
+ * O_NONBLOCK, because open() of a FIFO blocks until a writer comes, which
+ * would stop the postmaster at start. O_NONBLOCK does not change reads of
+ * the regular files that the check lets through.
  */
 static ssize_t
 ReadKeyFile(int fd, const char *path, char *buffer, size_t buffer_size,
@@ -305,7 +316,8 @@ ReadRootKeyFile(uint8 *root)
 	int			fd;
 	bool		ok = false;
 
-	fd = open(root_key_file, O_RDONLY | O_CLOEXEC, 0);
+	/* O_NONBLOCK: opening a FIFO would wait for a writer (see ReadKeyFile) */
+	fd = open(root_key_file, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
 	if (fd < 0)
 	{
 		snprintf(root_key_problem, sizeof(root_key_problem),
@@ -750,16 +762,33 @@ forget_cached_keys(PG_FUNCTION_ARGS)
 }
 
 /*
- * Return the snapshot for reading the key tables: the latest one, so that
- * a key destroyed or a grant revoked by a committed transaction is seen at
- * once. Parallel mode forbids new snapshots, so a parallel query reads
- * with its active snapshot, as of the start of the query.
+ * Return a registered snapshot that sees every transaction committed so
+ * far, so that a key destroyed or a grant revoked is seen at once.
+ * Parallel mode forbids GetLatestSnapshot(). There the catalog snapshot
+ * serves instead: for a table that has no system cache, such as ours,
+ * PostgreSQL takes it anew at each call, in the leader and in workers.
  */
 static Snapshot
-KeyTableSnapshot(void)
+FreshSnapshot(Relation rel)
 {
 	if (!IsInParallelMode())
 		return RegisterSnapshot(GetLatestSnapshot());
+	return RegisterSnapshot(GetCatalogSnapshot(RelationGetRelid(rel)));
+}
+
+/*
+ * Return the snapshot that picks the current version of a key: a fresh one,
+ * except in a parallel query, where every process takes the query's active
+ * snapshot so that all of them pick the same version even if a rotation
+ * commits meanwhile. That snapshot can predate a destruction (in a
+ * REPEATABLE READ transaction, by a long time), so LoadKey() checks the
+ * row again with FreshSnapshot().
+ */
+static Snapshot
+VersionSnapshot(Relation rel)
+{
+	if (!IsInParallelMode())
+		return FreshSnapshot(rel);
 	if (ActiveSnapshotSet())
 		return RegisterSnapshot(GetActiveSnapshot());
 	return RegisterSnapshot(GetTransactionSnapshot());
@@ -802,7 +831,7 @@ CheckKeyPermission(const char *name)
 	rel = OpenExtensionTable("pseudonym_key_grant", AccessShareLock);
 	ScanKeyInit(&key, Anum_pseudonym_key_grant_name, BTEqualStrategyNumber,
 				F_TEXTEQ, CStringGetTextDatum(name));
-	snapshot = KeyTableSnapshot();
+	snapshot = FreshSnapshot(rel);
 	scan = systable_beginscan(rel, PrimaryKeyIndex(rel), true, snapshot, 1, &key);
 	while (!granted && HeapTupleIsValid(tuple = systable_getnext(scan)))
 	{
@@ -849,30 +878,24 @@ NewKeyEntry(const char *name, int32 requested_version, int32 version,
 }
 
 /*
- * Find the row of key name (its highest version when version is 0) and
- * unwrap it into a new cache entry.
+ * Return a copy of the row of key name at version, or at its highest
+ * version when version is 0, as seen by snapshot; NULL if there is none.
  */
-static PseudonymKey *
-LoadKey(const char *name, int32 version)
+static HeapTuple
+FindKeyRow(Relation rel, const char *name, int32 version, Snapshot snapshot,
+		   int32 *found_version)
 {
-	Relation	rel;
 	ScanKeyData keys[2];
 	SysScanDesc scan;
 	HeapTuple	tuple;
 	HeapTuple	found = NULL;
-	Snapshot	snapshot;
-	int32		found_version = 0;
-	PseudonymKey *entry;
 	bool		isnull;
-	bytea	   *stored_root_id;
-	bytea	   *wrapped;
 
-	rel = OpenExtensionTable("pseudonym_key", AccessShareLock);
+	*found_version = 0;
 	ScanKeyInit(&keys[0], Anum_pseudonym_key_name, BTEqualStrategyNumber,
 				F_TEXTEQ, CStringGetTextDatum(name));
 	ScanKeyInit(&keys[1], Anum_pseudonym_key_version, BTEqualStrategyNumber,
 				F_INT4EQ, Int32GetDatum(version));
-	snapshot = KeyTableSnapshot();
 	scan = systable_beginscan(rel, PrimaryKeyIndex(rel), true, snapshot,
 							  version == 0 ? 1 : 2, keys);
 	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
@@ -880,16 +903,70 @@ LoadKey(const char *name, int32 version)
 		int32		row_version = DatumGetInt32(heap_getattr(tuple, Anum_pseudonym_key_version,
 															 RelationGetDescr(rel), &isnull));
 
-		if (row_version > found_version)
+		if (row_version > *found_version)
 		{
 			if (found != NULL)
 				heap_freetuple(found);
 			found = heap_copytuple(tuple);
-			found_version = row_version;
+			*found_version = row_version;
 		}
 	}
 	systable_endscan(scan);
+	return found;
+}
+
+/*
+ * Return the current (highest) version of key name as VersionSnapshot()
+ * sees it, or 0 if the key has no version.
+ */
+static int32
+CurrentKeyVersion(const char *name)
+{
+	Relation	rel = OpenExtensionTable("pseudonym_key", AccessShareLock);
+	Snapshot	snapshot = VersionSnapshot(rel);
+	int32		version;
+	HeapTuple	found = FindKeyRow(rel, name, 0, snapshot, &version);
+
+	if (found != NULL)
+		heap_freetuple(found);
 	UnregisterSnapshot(snapshot);
+	table_close(rel, AccessShareLock);
+	return version;
+}
+
+/*
+ * Find the row of key name (its highest version when version is 0) and
+ * unwrap it into a new cache entry.
+ */
+static PseudonymKey *
+LoadKey(const char *name, int32 version)
+{
+	Relation	rel;
+	HeapTuple	found;
+	Snapshot	snapshot;
+	int32		found_version;
+	PseudonymKey *entry;
+	bool		isnull;
+	bytea	   *stored_root_id;
+	bytea	   *wrapped;
+
+	rel = OpenExtensionTable("pseudonym_key", AccessShareLock);
+	snapshot = VersionSnapshot(rel);
+	found = FindKeyRow(rel, name, version, snapshot, &found_version);
+	UnregisterSnapshot(snapshot);
+
+	/* In parallel mode, the version picked must not be destroyed since */
+	if (found != NULL && IsInParallelMode())
+	{
+		int32		fresh_version;
+
+		heap_freetuple(found);
+		snapshot = FreshSnapshot(rel);
+		found = FindKeyRow(rel, name, found_version, snapshot, &fresh_version);
+		UnregisterSnapshot(snapshot);
+		if (found == NULL)
+			version = found_version;
+	}
 
 	if (found == NULL)
 	{
@@ -929,12 +1006,14 @@ GetPseudonymKey(FmgrInfo *flinfo, text *name_text, int32 version)
 	char		name[CIAM_KEY_NAME_MAX + 1];
 	PseudonymKey *entry;
 	Oid			user = GetUserId();
+	int32		requested_version = version;
+	bool		checked = false;
 
 	/* Fast path: the same key as this call site's previous call */
 	if (call_cache != NULL && call_cache->generation == key_cache_generation)
 	{
 		entry = call_cache->entry;
-		if (entry->requested_version == version &&
+		if (call_cache->requested_version == version &&
 			entry->permitted_user == user &&
 			name_len == strlen(entry->name) &&
 			memcmp(entry->name, VARDATA_ANY(name_text), name_len) == 0)
@@ -948,12 +1027,30 @@ GetPseudonymKey(FmgrInfo *flinfo, text *name_text, int32 version)
 				 errmsg("key version must be positive")));
 	RequireRootKey();
 
+	/*
+	 * In a parallel query, the workers pick the current version with the
+	 * query's snapshot. The leader picks it the same way, instead of using a
+	 * version it cached earlier in the transaction, so that one statement
+	 * never mixes two versions after a concurrent rotation. The grant is
+	 * checked first, so that a refusal reveals nothing.
+	 */
+	if (version == 0 && IsInParallelMode())
+	{
+		CheckKeyPermission(name);
+		checked = true;
+		version = CurrentKeyVersion(name);
+		if (version == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("pseudonymization key \"%s\" does not exist", name)));
+	}
+
 	for (entry = key_cache; entry != NULL; entry = entry->next)
 		if (entry->requested_version == version && strcmp(entry->name, name) == 0)
 			break;
 
 	/* Check the grant before reading the key, so a refusal reveals nothing */
-	if (entry == NULL || entry->permitted_user != user)
+	if (!checked && (entry == NULL || entry->permitted_user != user))
 		CheckKeyPermission(name);
 
 	if (entry == NULL)
@@ -976,6 +1073,7 @@ GetPseudonymKey(FmgrInfo *flinfo, text *name_text, int32 version)
 		flinfo->fn_extra = call_cache;
 	}
 	call_cache->generation = key_cache_generation;
+	call_cache->requested_version = requested_version;
 	call_cache->entry = entry;
 	return entry;
 }
@@ -1163,7 +1261,7 @@ wrap_key_file(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("key file path \"%s\" is not absolute", path)));
 
-	fd = OpenTransientFile(path, O_RDONLY | PG_BINARY);
+	fd = OpenTransientFile(path, O_RDONLY | O_NONBLOCK | PG_BINARY);
 	if (fd < 0)
 		ereport(ERROR,
 				(errcode_for_file_access(),

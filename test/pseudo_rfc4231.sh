@@ -57,8 +57,9 @@ for case in "${cases[@]}"; do
         -c "SELECT ciam_privacy.import_key('rfc4231_$number', '$work/case$number.key')" 2>/dev/null)
     pseudonym=$(psql -X -At -v ON_ERROR_STOP=1 \
         -c "SELECT ciam_privacy.pseudonymize('\\x$data'::bytea, 'rfc4231_$number')")
-    digest=${pseudonym#v1:}
-    if [ "$version" != 1 ] || [ "${pseudonym:0:3}" != "v1:" ] || [ ${#digest} -ne 64 ]; then
+    # A rerun gets a higher version: numbers of destroyed versions are not reused
+    digest=${pseudonym#"v$version:"}
+    if [ -z "$version" ] || [ "$digest" = "$pseudonym" ] || [ ${#digest} -ne 64 ]; then
         fail "test case $number: unexpected version $version or pseudonym format $pseudonym"
     elif [ "${digest:0:${#expected}}" != "$expected" ]; then
         fail "test case $number: got $digest, RFC 4231 gives $expected"
@@ -103,7 +104,8 @@ CREATE ROLE regress_key_importer LOGIN;
 GRANT EXECUTE ON FUNCTION ciam_privacy.import_key(text, text),
     ciam_privacy.add_key_version(text, text),
     ciam_privacy.wrap_key_file(text, integer, text) TO regress_key_importer;
-GRANT ALL ON ciam_privacy.pseudonym_key TO regress_key_importer;
+GRANT ALL ON ciam_privacy.pseudonym_key, ciam_privacy.pseudonym_key_last_version
+    TO regress_key_importer;
 SQL
 output=$(psql -X -At -U regress_key_importer \
     -c "SELECT ciam_privacy.import_key('rfc4231_user', '$work/case1.key')" 2>&1 || true)
@@ -115,7 +117,8 @@ SET client_min_messages = warning;
 SELECT ciam_privacy.destroy_key(key_name)
 FROM (SELECT DISTINCT key_name FROM ciam_privacy.pseudonym_key
       WHERE key_name LIKE 'rfc4231_%') AS k \g /dev/null
-REVOKE ALL ON ciam_privacy.pseudonym_key FROM regress_key_importer;
+REVOKE ALL ON ciam_privacy.pseudonym_key, ciam_privacy.pseudonym_key_last_version
+    FROM regress_key_importer;
 REVOKE ALL ON FUNCTION ciam_privacy.import_key(text, text),
     ciam_privacy.add_key_version(text, text),
     ciam_privacy.wrap_key_file(text, integer, text) FROM regress_key_importer;

@@ -35,6 +35,19 @@ COMMENT ON TABLE @extschema@.pseudonym_key_grant IS
     'Roles allowed to pseudonymize with each key';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.pseudonym_key_grant', '');
 
+-- The highest version number each key name has had. Its rows outlive the
+-- key versions, so a number freed by destroy_key_version() or destroy_key()
+-- is never given again: the "v<version>:" prefix of a pseudonym names one
+-- key, and pseudonyms of a destroyed version never pass for current ones.
+CREATE TABLE @extschema@.pseudonym_key_last_version (
+    key_name text COLLATE "C" PRIMARY KEY,
+    last_version integer NOT NULL CHECK (last_version >= 1)
+);
+REVOKE ALL ON @extschema@.pseudonym_key_last_version FROM PUBLIC;
+COMMENT ON TABLE @extschema@.pseudonym_key_last_version IS
+    'Highest version number ever given to each key name, destroyed versions included';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.pseudonym_key_last_version', '');
+
 CREATE VIEW @extschema@.pseudonym_keys AS
     SELECT key_name, version, origin, created_at,
            version = pg_catalog.max(version) OVER (PARTITION BY key_name) AS current
@@ -87,9 +100,19 @@ DECLARE
 BEGIN
     -- Serializes version numbers among concurrent creations and rotations
     LOCK TABLE @extschema@.pseudonym_key IN SHARE ROW EXCLUSIVE MODE;
-    SELECT coalesce(max(k.version), 0) + 1 INTO new_version
+    -- Count on from the highest number ever used, so that a destroyed
+    -- version's number is not given to a new key
+    SELECT greatest(coalesce(max(k.version), 0),
+                    coalesce((SELECT l.last_version
+                              FROM @extschema@.pseudonym_key_last_version AS l
+                              WHERE l.key_name = add_key_version.key_name), 0)) + 1
+    INTO new_version
     FROM @extschema@.pseudonym_key AS k
     WHERE k.key_name = add_key_version.key_name;
+    INSERT INTO @extschema@.pseudonym_key_last_version AS l (key_name, last_version)
+    VALUES (add_key_version.key_name, new_version)
+    ON CONFLICT ON CONSTRAINT pseudonym_key_last_version_pkey
+        DO UPDATE SET last_version = excluded.last_version;
 
     IF key_file IS NULL THEN
         INSERT INTO @extschema@.pseudonym_key
@@ -122,12 +145,15 @@ BEGIN
             USING ERRCODE = 'duplicate_object',
                   HINT = 'Use ciam_privacy.rotate_key() to add a version.';
     END IF;
+    -- Grants left for the name belong to no key; the new key starts with none
+    DELETE FROM @extschema@.pseudonym_key_grant AS g
+    WHERE g.key_name = create_key.key_name;
     RETURN @extschema@.add_key_version(key_name, NULL);
 END;
 $$;
 REVOKE ALL ON FUNCTION @extschema@.create_key(text) FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.create_key(text) IS
-    'Make a new random 32-byte key, stored wrapped as version 1; returns 1';
+    'Make a new random 32-byte key, stored wrapped; returns its version (1 unless the name had destroyed versions)';
 
 CREATE FUNCTION @extschema@.rotate_key(key_name text)
 RETURNS integer
@@ -181,6 +207,12 @@ BEGIN
     SELECT max(k.version) INTO current_version
     FROM @extschema@.pseudonym_key AS k
     WHERE k.key_name = destroy_key_version.key_name;
+    -- The last version is gone: withdraw the grants, as destroy_key() does,
+    -- so that they do not pass to a key created again under this name
+    IF current_version IS NULL THEN
+        DELETE FROM @extschema@.pseudonym_key_grant AS g
+        WHERE g.key_name = destroy_key_version.key_name;
+    END IF;
     IF current_version < version THEN
         RAISE WARNING 'version % of key "%" is the current version again', current_version, key_name
             USING DETAIL = format('Version %s was the current version.', version),
