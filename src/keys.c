@@ -246,7 +246,7 @@ ParseHexKey(const char *text, size_t len, size_t min_bytes, size_t max_bytes,
  * file that neither group nor others can access. Returns the number of
  * bytes read, or -1 with the reason in problem.
  */
-static ssize_t
+ssize_t
 ReadKeyFile(int fd, const char *path, char *buffer, size_t buffer_size,
 			char *problem, size_t problem_size)
 {

@@ -179,13 +179,16 @@ END;
 COMMENT ON FUNCTION @extschema@.paillier_export_public_key(text) IS
     'A public key as JSON: n and g in decimal, and the JWK form of python-paillier when g = n + 1';
 
-CREATE FUNCTION @extschema@.paillier_import_private_key(name text, p text)
+-- Superuser only (the C function checks): it reads a file on the server.
+-- The prime never appears in statement text, so log_statement,
+-- auto_explain, pg_stat_activity and pg_stat_statements cannot record it.
+CREATE FUNCTION @extschema@.paillier_import_private_key_file(name text, path text)
 RETURNS void
-AS 'MODULE_PATHNAME', 'paillier_import_private_key_c'
+AS 'MODULE_PATHNAME', 'paillier_import_private_key_file_c'
 LANGUAGE C VOLATILE;
-REVOKE ALL ON FUNCTION @extschema@.paillier_import_private_key(text, text) FROM PUBLIC;
-COMMENT ON FUNCTION @extschema@.paillier_import_private_key(text, text) IS
-    'Store the prime p (decimal) of an imported key; pass it as a bind parameter (see docs/paillier.md)';
+REVOKE ALL ON FUNCTION @extschema@.paillier_import_private_key_file(text, text) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.paillier_import_private_key_file(text, text) IS
+    'Superuser only: store the private key of an imported key from a server file, readable by its owner only, that contains the prime p (or q) in decimal';
 
 CREATE FUNCTION @extschema@.paillier_grant_decrypt(name text, grantee regrole)
 RETURNS void
