@@ -427,6 +427,30 @@ PaillierKeyByName(text *name)
 	return key;
 }
 
+/*
+ * Run an INSERT whose parameters carry key material, inside an OwnerSpi
+ * bracket. A one-shot plan, as SPI_execute_with_args() makes, puts the
+ * parameter values into the plan as constants, and auto_explain with
+ * log_verbose would then print the primes in the plan's output list. A
+ * generic plan keeps them as $n.
+ * NOTE: auto_explain.log_parameter_max_length (PostgreSQL 16 and later)
+ * would log the parameter values themselves; this extension targets 15.
+ */
+static void
+ExecuteSecretInsert(const char *query, int nargs, Oid *argtypes, Datum *args)
+{
+	SPIPlanPtr	plan;
+	int			rc;
+
+	plan = SPI_prepare_cursor(query, nargs, argtypes, CURSOR_OPT_GENERIC_PLAN);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare_cursor failed: %s", SPI_result_code_string(SPI_result));
+	rc = SPI_execute_plan(plan, args, NULL, false, 0);
+	if (rc != SPI_OK_INSERT)
+		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
+	SPI_freeplan(plan);
+}
+
 /* Insert a public key, and optionally its primes, as the table owner. */
 static void
 StoreKey(text *name, const uint8 *fingerprint, const mpz_t n, const mpz_t g,
@@ -464,11 +488,9 @@ StoreKey(text *name, const uint8 *fingerprint, const mpz_t n, const mpz_t g,
 		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(rc));
 	if (p != NULL)
 	{
-		rc = SPI_execute_with_args("INSERT INTO " PAILLIER_SCHEMA ".paillier_private_key"
-								   " (fingerprint, p, q) VALUES ($1, $2, $3)",
-								   3, private_types, private_args, NULL, false, 0);
-		if (rc != SPI_OK_INSERT)
-			elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(rc));
+		ExecuteSecretInsert("INSERT INTO " PAILLIER_SCHEMA ".paillier_private_key"
+							" (fingerprint, p, q) VALUES ($1, $2, $3)",
+							3, private_types, private_args);
 	}
 	EndOwnerSpi(&spi);
 
@@ -711,7 +733,6 @@ StorePrivateKey(const PaillierKey *key, const mpz_t p)
 		OwnerSpi	spi;
 		Oid			argtypes[3] = {BYTEAOID, BYTEAOID, BYTEAOID};
 		Datum		args[3];
-		int			rc;
 
 		if (mpz_cmp_ui(p, 1) <= 0 || mpz_cmp(p, key->n) >= 0)
 			RejectPrivateKey("p must lie between 1 and n");
@@ -733,12 +754,10 @@ StorePrivateKey(const PaillierKey *key, const mpz_t p)
 		args[1] = PointerGetDatum(p_bytes);
 		args[2] = PointerGetDatum(q_bytes);
 		BeginOwnerSpi(&spi);
-		rc = SPI_execute_with_args("INSERT INTO " PAILLIER_SCHEMA ".paillier_private_key"
-								   " (fingerprint, p, q) VALUES ($1, $2, $3)"
-								   " ON CONFLICT (fingerprint) DO NOTHING",
-								   3, argtypes, args, NULL, false, 0);
-		if (rc != SPI_OK_INSERT)
-			elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(rc));
+		ExecuteSecretInsert("INSERT INTO " PAILLIER_SCHEMA ".paillier_private_key"
+							" (fingerprint, p, q) VALUES ($1, $2, $3)"
+							" ON CONFLICT (fingerprint) DO NOTHING",
+							3, argtypes, args);
 		EndOwnerSpi(&spi);
 	}
 	PG_FINALLY();

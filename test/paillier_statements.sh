@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Paillier primes must never reach the server log, pg_stat_statements or
 # pg_stat_activity, even with every statement logged. Restarts the test
-# cluster with pg_stat_statements preloaded (tracking nested statements, so
-# the SPI queries of the extension are recorded too) and log_statement =
-# 'all'. Then it
+# cluster with pg_stat_statements (tracking nested statements, so the SPI
+# queries of the extension are recorded too) and auto_explain (logging every
+# plan, nested ones included) preloaded and log_statement = 'all'. Then it
 # generates a key, imports a paillier-bigint private key from a file (once
 # with a wrong prime), encrypts and decrypts, and searches the three places
 # for the primes in decimal and in hexadecimal. pg_stat_activity is read
@@ -28,7 +28,8 @@ run_pg_ctl() {
 
 restore() {
     psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $database" >/dev/null 2>&1 || true
-    for setting in pg_stat_statements.track log_statement shared_preload_libraries; do
+    for setting in pg_stat_statements.track log_statement auto_explain.log_min_duration \
+                   auto_explain.log_nested_statements auto_explain.log_verbose shared_preload_libraries; do
         psql -X -q -d postgres -c "ALTER SYSTEM RESET $setting" >/dev/null 2>&1 || true
     done
     run_pg_ctl -m fast -w restart >/dev/null || true
@@ -42,12 +43,15 @@ if [ ! -d "$here/interop/paillier/node_modules/paillier-bigint" ]; then
 fi
 
 psql -X -q -v ON_ERROR_STOP=1 -d postgres \
-    -c "ALTER SYSTEM SET shared_preload_libraries = 'ciam_privacy', 'pg_stat_statements'"
+    -c "ALTER SYSTEM SET shared_preload_libraries = 'ciam_privacy', 'pg_stat_statements', 'auto_explain'"
 run_pg_ctl -m fast -w restart >/dev/null
-# pg_stat_statements.track exists only once the library is loaded
+# These settings exist only once their libraries are loaded
 psql -X -q -v ON_ERROR_STOP=1 -d postgres \
     -c "ALTER SYSTEM SET pg_stat_statements.track = 'all'" \
     -c "ALTER SYSTEM SET log_statement = 'all'" \
+    -c "ALTER SYSTEM SET auto_explain.log_min_duration = 0" \
+    -c "ALTER SYSTEM SET auto_explain.log_nested_statements = on" \
+    -c "ALTER SYSTEM SET auto_explain.log_verbose = on" \
     -c "SELECT pg_reload_conf()" >/dev/null
 sleep 1
 log_start=$(wc -c <"$log")
@@ -148,7 +152,8 @@ else
 fi
 
 log_tail=$(tail -c +"$((log_start + 1))" "$log")
-for expected in 'invalid Paillier private key' 'statement: SELECT ciam_privacy.paillier_import_private_key_file'; do
+for expected in 'invalid Paillier private key' 'statement: SELECT ciam_privacy.paillier_import_private_key_file' \
+                'duration: .* plan:' 'INSERT INTO ciam_privacy.paillier_private_key'; do
     if ! grep -q -e "$expected" <<<"$log_tail"; then
         echo "FAIL: the server log has no line matching '$expected', so the log check would prove nothing"
         failures=$((failures + 1))
