@@ -733,6 +733,7 @@ StorePrivateKey(const PaillierKey *key, const mpz_t p)
 		OwnerSpi	spi;
 		Oid			argtypes[3] = {BYTEAOID, BYTEAOID, BYTEAOID};
 		Datum		args[3];
+		bool		valid;
 
 		if (mpz_cmp_ui(p, 1) <= 0 || mpz_cmp(p, key->n) >= 0)
 			RejectPrivateKey("p must lie between 1 and n");
@@ -745,7 +746,9 @@ StorePrivateKey(const PaillierKey *key, const mpz_t p)
 			RejectPrivateKey("p and n / p must differ");
 		mpz_mul(p2, p, p);
 		mpz_mul(q2, q, q);
-		if (!ComputeCrtFactor(hp, key->g, p, p2) || !ComputeCrtFactor(hq, key->g, q, q2))
+		valid = ComputeCrtFactor(hp, key->g, p, p2) && ComputeCrtFactor(hq, key->g, q, q2);
+		PaillierWipeStack();
+		if (!valid)
 			RejectPrivateKey("g is not a valid generator for this n");
 
 		p_bytes = MpzToBytea(p);
@@ -933,6 +936,7 @@ PaillierLoadPrivateKey(const PaillierKey *key)
 	bytea	   *p_bytes = NULL;
 	bytea	   *q_bytes = NULL;
 	int			rc;
+	bool		valid;
 
 	if (!MayDecrypt(GetUserId(), key))
 		ereport(ERROR,
@@ -977,9 +981,11 @@ PaillierLoadPrivateKey(const PaillierKey *key)
 	pfree(q_bytes);
 	mpz_mul(priv->p2, priv->p, priv->p);
 	mpz_mul(priv->q2, priv->q, priv->q);
-	if (!ComputeCrtFactor(priv->hp, key->g, priv->p, priv->p2) ||
-		!ComputeCrtFactor(priv->hq, key->g, priv->q, priv->q2) ||
-		mpz_invert(priv->p_inv_q, priv->p, priv->q) == 0)
+	valid = ComputeCrtFactor(priv->hp, key->g, priv->p, priv->p2) &&
+		ComputeCrtFactor(priv->hq, key->g, priv->q, priv->q2) &&
+		mpz_invert(priv->p_inv_q, priv->p, priv->q) != 0;
+	PaillierWipeStack();
+	if (!valid)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("the stored private key of Paillier key \"%s\" is invalid",
@@ -1032,6 +1038,7 @@ PaillierDecryptRaw(const PaillierPrivateKey *priv, mpz_t m, const mpz_t c)
 	mpz_inits(mp, mq, NULL);
 	DecryptModPrime(mp, c, priv->p, priv->p2, priv->hp);
 	DecryptModPrime(mq, c, priv->q, priv->q2, priv->hq);
+	PaillierWipeStack();
 	mpz_sub(mq, mq, mp);
 	mpz_mul(mq, mq, priv->p_inv_q);
 	mpz_mod(mq, mq, priv->q);
