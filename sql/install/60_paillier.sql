@@ -124,11 +124,24 @@ REVOKE ALL ON FUNCTION @extschema@.paillier_import_public_key(text, numeric, num
 COMMENT ON FUNCTION @extschema@.paillier_import_public_key(text, numeric, numeric) IS
     'Store a public key made elsewhere (n, and g or NULL for n + 1); returns the fingerprint';
 
--- Decode base64url without padding, as RFC 7515 appendix C defines it.
+-- Decode base64url without padding, as RFC 7515 appendix C defines it;
+-- padded and standard base64 are accepted too. The text is checked first,
+-- because decode() reads on past a '=' and would turn "n=junk" into a
+-- different integer instead of raising an error.
 CREATE FUNCTION @extschema@.paillier_base64url_decode(value text)
 RETURNS bytea
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog
-RETURN decode(translate(value, '-_', '+/') || repeat('=', (4 - length(value) % 4) % 4), 'base64');
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog AS $$
+BEGIN
+    IF value !~ '^[A-Za-z0-9_+/-]+={0,2}$'
+       OR (value ~ '=$' AND length(value) % 4 <> 0)
+       OR length(value) % 4 = 1 THEN
+        RAISE EXCEPTION 'invalid base64url value'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Expected base64url or base64 digits, with at most two "=" at the end and only with a length that is a multiple of 4.';
+    END IF;
+    RETURN decode(translate(value, '-_', '+/') || repeat('=', (4 - length(value) % 4) % 4), 'base64');
+END;
+$$;
 
 CREATE FUNCTION @extschema@.paillier_base64url_encode(value bytea)
 RETURNS text
