@@ -933,8 +933,8 @@ PaillierLoadPrivateKey(const PaillierKey *key)
 	OwnerSpi	spi;
 	Oid			argtypes[1] = {BYTEAOID};
 	Datum		args[1];
-	bytea	   *p_bytes = NULL;
-	bytea	   *q_bytes = NULL;
+	bytea	   *volatile p_bytes = NULL;
+	bytea	   *volatile q_bytes = NULL;
 	int			rc;
 	bool		valid;
 
@@ -973,23 +973,35 @@ PaillierLoadPrivateKey(const PaillierKey *key)
 	PaillierGmpBegin();
 	mpz_inits(priv->p, priv->q, priv->p2, priv->q2, priv->hp, priv->hq,
 			  priv->p_inv_q, NULL);
-	MpzFromBytes(priv->p, (uint8 *) VARDATA_ANY(p_bytes), VARSIZE_ANY_EXHDR(p_bytes));
-	MpzFromBytes(priv->q, (uint8 *) VARDATA_ANY(q_bytes), VARSIZE_ANY_EXHDR(q_bytes));
+	PG_TRY();
+	{
+		MpzFromBytes(priv->p, (uint8 *) VARDATA_ANY(p_bytes), VARSIZE_ANY_EXHDR(p_bytes));
+		MpzFromBytes(priv->q, (uint8 *) VARDATA_ANY(q_bytes), VARSIZE_ANY_EXHDR(q_bytes));
+		mpz_mul(priv->p2, priv->p, priv->p);
+		mpz_mul(priv->q2, priv->q, priv->q);
+		valid = ComputeCrtFactor(priv->hp, key->g, priv->p, priv->p2) &&
+			ComputeCrtFactor(priv->hq, key->g, priv->q, priv->q2) &&
+			mpz_invert(priv->p_inv_q, priv->p, priv->q) != 0;
+		PaillierWipeStack();
+		if (!valid)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("the stored private key of Paillier key \"%s\" is invalid",
+							key->name)));
+	}
+	PG_CATCH();
+	{
+		/* Whatever was loaded before the error is wiped, not just freed */
+		explicit_bzero(p_bytes, VARSIZE_ANY(p_bytes));
+		explicit_bzero(q_bytes, VARSIZE_ANY(q_bytes));
+		PaillierFreePrivateKey(priv);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 	explicit_bzero(p_bytes, VARSIZE_ANY(p_bytes));
 	explicit_bzero(q_bytes, VARSIZE_ANY(q_bytes));
 	pfree(p_bytes);
 	pfree(q_bytes);
-	mpz_mul(priv->p2, priv->p, priv->p);
-	mpz_mul(priv->q2, priv->q, priv->q);
-	valid = ComputeCrtFactor(priv->hp, key->g, priv->p, priv->p2) &&
-		ComputeCrtFactor(priv->hq, key->g, priv->q, priv->q2) &&
-		mpz_invert(priv->p_inv_q, priv->p, priv->q) != 0;
-	PaillierWipeStack();
-	if (!valid)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("the stored private key of Paillier key \"%s\" is invalid",
-						key->name)));
 	PaillierGmpEnd();
 	return priv;
 }

@@ -9,7 +9,9 @@
 # in big-endian order. p and q themselves must not appear in limb order:
 # their big-endian copies in shared buffers are table data (see
 # docs/paillier.md). Controls: n, which the key cache keeps in limb order,
-# and the ciphertext must be found, or the search proves nothing.
+# and the ciphertext must be found, or the search proves nothing. The same
+# session also fails to load a private key stored broken (q = p); the
+# values loaded before the check failed must not stay in memory either.
 # Runs against the cluster of scripts/test.sh (PGHOST, PGPORT, PGDATABASE).
 set -euo pipefail
 
@@ -22,13 +24,23 @@ chmod 755 "$work"
 trap 'touch "$work/done"; sleep 0.5; rm -rf "$work"' EXIT
 
 psql -X -q -A -t -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
-SELECT ciam_privacy.paillier_drop_key(name) FROM ciam_privacy.paillier_key WHERE name = 'memory_key';
+SELECT ciam_privacy.paillier_drop_key(name) FROM ciam_privacy.paillier_key
+WHERE name IN ('memory_key', 'memory_broken');
 SELECT ciam_privacy.paillier_generate_key('memory_key', 2048);
+SELECT ciam_privacy.paillier_generate_key('memory_broken', 2048);
 SQL
 psql -X -q -A -t -F ' ' -v ON_ERROR_STOP=1 >"$work/primes" <<'SQL'
 SELECT ciam_privacy.paillier_bytes_to_numeric(p), ciam_privacy.paillier_bytes_to_numeric(q)
 FROM ciam_privacy.paillier_private_key JOIN ciam_privacy.paillier_key USING (fingerprint)
 WHERE name = 'memory_key'
+SQL
+# A stored private key that fails its check when loaded (q = p, so p has no
+# inverse mod q): the error path must wipe what was loaded
+psql -X -q -A -t -v ON_ERROR_STOP=1 >"$work/broken_prime" <<'SQL'
+UPDATE ciam_privacy.paillier_private_key SET q = p
+WHERE fingerprint = (SELECT fingerprint FROM ciam_privacy.paillier_key WHERE name = 'memory_broken');
+SELECT ciam_privacy.paillier_bytes_to_numeric(p) FROM ciam_privacy.paillier_private_key
+JOIN ciam_privacy.paillier_key USING (fingerprint) WHERE name = 'memory_broken';
 SQL
 
 # The session under test: its pid, a ciphertext, its decryption; then it
@@ -38,6 +50,8 @@ SELECT pg_backend_pid();
 CREATE TEMP TABLE memory_cipher AS SELECT ciam_privacy.paillier_encrypt(123456789::bigint, 'memory_key') AS c;
 SELECT ciam_privacy.paillier_ciphertext_value(c) FROM memory_cipher;
 SELECT ciam_privacy.paillier_decrypt(c, 'memory_key') FROM memory_cipher;
+\set ON_ERROR_STOP 0
+SELECT ciam_privacy.paillier_decrypt(ciam_privacy.paillier_encrypt(1::bigint, 'memory_broken'), 'memory_broken');
 \\! touch '$work/ready'; while [ ! -f '$work/done' ]; do sleep 0.2; done
 SQL
 for _ in $(seq 1 300); do
@@ -69,11 +83,17 @@ fi
 touch "$work/done"
 
 result=0
-node - "$work/primes" "$work/core.$pid" "$ciphertext" <<'JS' || result=$?
+if ! grep -q 'stored private key of Paillier key "memory_broken" is invalid' "$work/session"; then
+    echo "FAIL: the broken private key did not raise its error"
+    cat "$work/session"
+    exit 1
+fi
+node - "$work/primes" "$work/core.$pid" "$ciphertext" "$(cat "$work/broken_prime")" <<'JS' || result=$?
 const fs = require('fs');
 const [p, q] = fs.readFileSync(process.argv[2], 'utf8').trim().split(/\s+/).map(BigInt);
 const core = fs.readFileSync(process.argv[3]);
 const c = BigInt(process.argv[4]);
+const brokenPrime = BigInt(process.argv[5]);
 const n = p * q;
 
 function modPow(base, exponent, modulus) {
@@ -138,6 +158,8 @@ for (const [name, value] of Object.entries(derived)) {
 }
 expectNone('p (limb order)', hits(limbOrder(p)));
 expectNone('q (limb order)', hits(limbOrder(q)));
+expectNone('p of the key that failed to load (limb order)', hits(limbOrder(brokenPrime)));
+expectNone('p^2 of the key that failed to load (limb order)', hits(limbOrder(brokenPrime * brokenPrime)));
 for (const [what, count] of [['control: n in limb order', hits(limbOrder(n))],
                              ['control: the ciphertext in big-endian', hits(bigEndian(c))]]) {
   if (count === 0) {
@@ -150,5 +172,6 @@ for (const [what, count] of [['control: n in limb order', hits(limbOrder(n))],
 process.exit(failures === 0 ? 0 : 1);
 JS
 rm -f "$work/core.$pid"
-psql -X -q -A -t -c "SELECT ciam_privacy.paillier_drop_key('memory_key')" >/dev/null
+psql -X -q -A -t -c "SELECT ciam_privacy.paillier_drop_key(name) FROM ciam_privacy.paillier_key
+                     WHERE name IN ('memory_key', 'memory_broken')" >/dev/null
 exit $result
