@@ -32,7 +32,7 @@ SELECT paillier_base64url_decode('abcde=');
 SELECT paillier_base64url_decode('');
 
 -- Junk after the padding of a real modulus would otherwise give another
--- integer, sometimes accepted as a modulus: always an error now
+-- integer, sometimes accepted as a modulus: it is always an error
 SELECT jwk_attack_import('jwk_junk_' || i, n || '=' || substr(md5(i::text), 1, 3)) AS junk_after_padding
 FROM jwk_attack, generate_series(1, 5) i;
 SELECT count(*) AS junk_keys_stored FROM paillier_key WHERE name LIKE 'jwk_junk%';
