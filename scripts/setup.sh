@@ -12,8 +12,10 @@ if [ "$(id -u)" -ne 0 ]; then
     exit 1
 fi
 
+# gdb provides gcore, with which test/paillier_attack_memory.sh dumps a
+# backend to search it for key material
 packages=(postgresql-15 postgresql-server-dev-15 postgresql-contrib libssl-dev
-          libgmp-dev pkg-config make gcc)
+          libgmp-dev pkg-config make gcc gdb)
 missing=()
 for package in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then

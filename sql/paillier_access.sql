@@ -42,7 +42,7 @@ SELECT count(*) FROM paillier_decrypt_grant;
 INSERT INTO paillier_decrypt_grant SELECT fingerprint, 'paillier_analyst' FROM paillier_key;
 UPDATE paillier_key SET name = 'renamed';
 SELECT paillier_grant_decrypt('access_key', 'paillier_analyst');
-SELECT paillier_import_private_key('access_key', '3');
+SELECT paillier_import_private_key_file('access_key', '/nonexistent/access.prime');
 SELECT paillier_drop_key('access_key');
 SELECT paillier_generate_key('analyst_key', 2048);
 SELECT paillier_import_public_key('analyst_key', 2::numeric ^ 2047 + 9);

@@ -202,6 +202,9 @@ typedef enum PseudonymDomain
 typedef struct PseudonymKey PseudonymKey;
 
 extern void InitRootKey(void);
+extern ssize_t ReadKeyFile(int fd, const char *path, char *buffer,
+						   size_t buffer_size, char *problem,
+						   size_t problem_size);
 extern PseudonymKey *GetPseudonymKey(FmgrInfo *flinfo, text *name_text,
 									 int32 version);
 extern int32 PseudonymKeyVersion(const PseudonymKey *key);

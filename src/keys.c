@@ -257,7 +257,7 @@ ParseHexKey(const char *text, size_t len, size_t min_bytes, size_t max_bytes,
  * would stop the postmaster at start. O_NONBLOCK does not change reads of
  * the regular files that the check lets through.
  */
-static ssize_t
+ssize_t
 ReadKeyFile(int fd, const char *path, char *buffer, size_t buffer_size,
 			char *problem, size_t problem_size)
 {

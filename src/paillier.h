@@ -82,8 +82,16 @@ typedef struct PaillierPrivateKey
 	mpz_t		p_inv_q;		/* p^-1 mod q */
 } PaillierPrivateKey;
 
+/*
+ * Bytes of stack that PaillierWipeStack() zeroes: GMP's on-stack scratch
+ * blocks are at most 32 kB each (larger ones come from the heap), and a
+ * modular exponentiation takes a few of them.
+ */
+#define PAILLIER_STACK_WIPE_BYTES	(128 * 1024)
+
 /* paillier_gmp.c */
 extern void PaillierGmpBegin(void);
+extern void PaillierWipeStack(void);
 extern void PaillierGmpEnd(void);
 extern void PaillierInstallGmpCallbacks(void);
 extern void MpzFromBytes(mpz_t rop, const uint8 *bytes, size_t len);

@@ -126,6 +126,22 @@ PaillierInstallGmpCallbacks(void)
 	}
 }
 
+/*
+ * Zero the stack below the caller's frame. GMP allocates the scratch space
+ * of mpz_powm_sec() and other functions on the stack (alloca) when it is
+ * small, which it is below 8192-bit moduli, and returns without clearing
+ * it. After decryption that space contains c^(p-1) mod p^2, from which
+ * gcd(x - 1, n) = p factors n. Callers run this after their last secret
+ * exponentiation, from the frame that called it.
+ */
+pg_noinline void
+PaillierWipeStack(void)
+{
+	char		stack[PAILLIER_STACK_WIPE_BYTES];
+
+	explicit_bzero(stack, sizeof(stack));
+}
+
 /* Set rop to the unsigned big-endian integer in bytes. */
 void
 MpzFromBytes(mpz_t rop, const uint8 *bytes, size_t len)

@@ -58,6 +58,8 @@
  */
 #include "postgres.h"
 
+#include <ctype.h>
+
 #include <openssl/bn.h>
 
 #include "catalog/namespace.h"
@@ -65,6 +67,7 @@
 #include "catalog/pg_type.h"
 #include "common/cryptohash.h"
 #include "executor/spi.h"
+#include "storage/fd.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
@@ -73,6 +76,7 @@
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 
+#include "ciam_privacy.h"
 #include "paillier.h"
 
 #define PAILLIER_SCHEMA "ciam_privacy"
@@ -95,7 +99,7 @@ static uint64 table_clock = 0;
 
 PG_FUNCTION_INFO_V1(paillier_generate_key_c);
 PG_FUNCTION_INFO_V1(paillier_import_public_key_c);
-PG_FUNCTION_INFO_V1(paillier_import_private_key_c);
+PG_FUNCTION_INFO_V1(paillier_import_private_key_file_c);
 
 /* The state saved while SPI runs as the owner of the key tables. */
 typedef struct OwnerSpi
@@ -423,6 +427,30 @@ PaillierKeyByName(text *name)
 	return key;
 }
 
+/*
+ * Run an INSERT whose parameters carry key material, inside an OwnerSpi
+ * bracket. A one-shot plan, as SPI_execute_with_args() makes, puts the
+ * parameter values into the plan as constants, and auto_explain with
+ * log_verbose would then print the primes in the plan's output list. A
+ * generic plan keeps them as $n.
+ * NOTE: auto_explain.log_parameter_max_length (PostgreSQL 16 and later)
+ * would log the parameter values themselves; this extension targets 15.
+ */
+static void
+ExecuteSecretInsert(const char *query, int nargs, Oid *argtypes, Datum *args)
+{
+	SPIPlanPtr	plan;
+	int			rc;
+
+	plan = SPI_prepare_cursor(query, nargs, argtypes, CURSOR_OPT_GENERIC_PLAN);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare_cursor failed: %s", SPI_result_code_string(SPI_result));
+	rc = SPI_execute_plan(plan, args, NULL, false, 0);
+	if (rc != SPI_OK_INSERT)
+		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
+	SPI_freeplan(plan);
+}
+
 /* Insert a public key, and optionally its primes, as the table owner. */
 static void
 StoreKey(text *name, const uint8 *fingerprint, const mpz_t n, const mpz_t g,
@@ -460,11 +488,9 @@ StoreKey(text *name, const uint8 *fingerprint, const mpz_t n, const mpz_t g,
 		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(rc));
 	if (p != NULL)
 	{
-		rc = SPI_execute_with_args("INSERT INTO " PAILLIER_SCHEMA ".paillier_private_key"
-								   " (fingerprint, p, q) VALUES ($1, $2, $3)",
-								   3, private_types, private_args, NULL, false, 0);
-		if (rc != SPI_OK_INSERT)
-			elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(rc));
+		ExecuteSecretInsert("INSERT INTO " PAILLIER_SCHEMA ".paillier_private_key"
+							" (fingerprint, p, q) VALUES ($1, $2, $3)",
+							3, private_types, private_args);
 	}
 	EndOwnerSpi(&spi);
 
@@ -652,17 +678,13 @@ paillier_import_public_key_c(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(BytesToBytea(fingerprint, PAILLIER_FINGERPRINT_LEN));
 }
 
-/*
- * Raise an error about a private key being imported. The statement is kept
- * out of the server log (errhidestmt), since its text contains the prime.
- */
+/* Raise an error about a private key being imported. */
 static void
 RejectPrivateKey(const char *message)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("invalid Paillier private key: %s", message),
-			 errhidestmt(true)));
+			 errmsg("invalid Paillier private key: %s", message)));
 }
 
 /*
@@ -689,75 +711,178 @@ ComputeCrtFactor(mpz_t h, const mpz_t g, const mpz_t p, const mpz_t p2)
 }
 
 /*
- * paillier_import_private_key_c(name text, p text) returns void
- *	  Store the prime p of an imported public key (q = n / p).
+ * Check that p is a prime factor of the key's n, with q = n / p, and store
+ * both. p is wiped by the caller; every value derived from it here is
+ * wiped before this returns, on error too.
  */
-Datum
-paillier_import_private_key_c(PG_FUNCTION_ARGS)
+static void
+StorePrivateKey(const PaillierKey *key, const mpz_t p)
 {
-	text	   *name;
-	text	   *p_text;
-	char	   *p_string;
-	const PaillierKey *key;
-	mpz_t		p,
-				q,
+	mpz_t		q,
 				p2,
 				q2,
 				hp,
 				hq,
 				rem;
-	bool		valid;
-	OwnerSpi	spi;
-	Oid			argtypes[3] = {BYTEAOID, BYTEAOID, BYTEAOID};
-	Datum		args[3];
-	bytea	   *p_bytes;
-	bytea	   *q_bytes;
-	int			rc;
+	bytea	   *volatile p_bytes = NULL;
+	bytea	   *volatile q_bytes = NULL;
 
+	mpz_inits(q, p2, q2, hp, hq, rem, NULL);
+	PG_TRY();
+	{
+		OwnerSpi	spi;
+		Oid			argtypes[3] = {BYTEAOID, BYTEAOID, BYTEAOID};
+		Datum		args[3];
+		bool		valid;
+
+		if (mpz_cmp_ui(p, 1) <= 0 || mpz_cmp(p, key->n) >= 0)
+			RejectPrivateKey("p must lie between 1 and n");
+		mpz_tdiv_qr(q, rem, key->n, p);
+		if (mpz_sgn(rem) != 0)
+			RejectPrivateKey("p does not divide n");
+		if (mpz_probab_prime_p(p, 40) == 0 || mpz_probab_prime_p(q, 40) == 0)
+			RejectPrivateKey("p and n / p must both be prime");
+		if (mpz_cmp(p, q) == 0)
+			RejectPrivateKey("p and n / p must differ");
+		mpz_mul(p2, p, p);
+		mpz_mul(q2, q, q);
+		valid = ComputeCrtFactor(hp, key->g, p, p2) && ComputeCrtFactor(hq, key->g, q, q2);
+		PaillierWipeStack();
+		if (!valid)
+			RejectPrivateKey("g is not a valid generator for this n");
+
+		p_bytes = MpzToBytea(p);
+		q_bytes = MpzToBytea(q);
+		args[0] = PointerGetDatum(BytesToBytea(key->fingerprint, PAILLIER_FINGERPRINT_LEN));
+		args[1] = PointerGetDatum(p_bytes);
+		args[2] = PointerGetDatum(q_bytes);
+		BeginOwnerSpi(&spi);
+		ExecuteSecretInsert("INSERT INTO " PAILLIER_SCHEMA ".paillier_private_key"
+							" (fingerprint, p, q) VALUES ($1, $2, $3)"
+							" ON CONFLICT (fingerprint) DO NOTHING",
+							3, argtypes, args);
+		EndOwnerSpi(&spi);
+	}
+	PG_FINALLY();
+	{
+		if (p_bytes != NULL)
+			explicit_bzero(p_bytes, VARSIZE(p_bytes));
+		if (q_bytes != NULL)
+			explicit_bzero(q_bytes, VARSIZE(q_bytes));
+		/* GmpFree zeroes each block */
+		mpz_clears(q, p2, q2, hp, hq, rem, NULL);
+	}
+	PG_END_TRY();
+}
+
+/*
+ * Largest private key file read: a decimal prime of an 8192-bit modulus
+ * has at most 1234 digits, and paillier-bigint's larger prime one bit more.
+ */
+#define PAILLIER_PRIVATE_KEY_FILE_MAX 4096
+
+/*
+ * Parse the contents of a private key file: one decimal integer, the
+ * prime p or q, with optional surrounding whitespace. Return false if the
+ * text is anything else.
+ */
+static bool
+ParsePrimeText(char *text, size_t len, mpz_t p)
+{
+	size_t		start = 0;
+	size_t		stop = len;
+
+	while (start < stop && isspace((unsigned char) text[start]))
+		start++;
+	while (stop > start && isspace((unsigned char) text[stop - 1]))
+		stop--;
+	if (start == stop)
+		return false;
+	for (size_t i = start; i < stop; i++)
+	{
+		if (text[i] < '0' || text[i] > '9')
+			return false;
+	}
+	text[stop] = '\0';
+	return mpz_set_str(p, text + start, 10) == 0;
+}
+
+/*
+ * paillier_import_private_key_file_c(name text, path text) returns void
+ *	  Read a prime of an imported public key from a server-side file and
+ *	  store the private key (q = n / p). The prime never appears in
+ *	  statement text, so log_statement, auto_explain, pg_stat_activity and
+ *	  pg_stat_statements cannot record it. Superuser only, since it reads a
+ *	  file on the server; the file must be readable by its owner only.
+ */
+Datum
+paillier_import_private_key_file_c(PG_FUNCTION_ARGS)
+{
+	const PaillierKey *key;
+	char	   *path;
+	char		buffer[PAILLIER_PRIVATE_KEY_FILE_MAX + 1];
+	char		problem[512];
+	ssize_t		len;
+	int			fd;
+	mpz_t		p;
+
+	if (!superuser())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to import a Paillier private key from a file"),
+				 errdetail("Only superusers can read server-side key files.")));
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		RejectPrivateKey("key name and prime must not be null");
-	name = PG_GETARG_TEXT_PP(0);
-	p_text = PG_GETARG_TEXT_PP(1);
-	key = PaillierKeyByName(name);
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("key name and path must not be null")));
+	key = PaillierKeyByName(PG_GETARG_TEXT_PP(0));
+	path = text_to_cstring(PG_GETARG_TEXT_PP(1));
+
+	/*
+	 * A relative path is not echoed: a caller who passes the prime itself in
+	 * place of a path would otherwise find it in the error message.
+	 */
+	if (!is_absolute_path(path))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("Paillier private key file path is not absolute"),
+				 errhint("Write the prime, in decimal, to a file readable by the server's user only, and pass its absolute path.")));
+
+	fd = OpenTransientFile(path, O_RDONLY | PG_BINARY);
+	if (fd < 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not open Paillier private key file \"%s\": %m", path)));
+	len = ReadKeyFile(fd, path, buffer, sizeof(buffer), problem, sizeof(problem));
+	CloseTransientFile(fd);
 
 	PaillierGmpBegin();
-	mpz_inits(p, q, p2, q2, hp, hq, rem, NULL);
-	p_string = text_to_cstring(p_text);
-	valid = mpz_set_str(p, p_string, 10) == 0;
-	explicit_bzero(p_string, strlen(p_string));
-	pfree(p_string);
-	if (!valid)
-		RejectPrivateKey("p must be a decimal integer");
-	if (mpz_cmp_ui(p, 1) <= 0 || mpz_cmp(p, key->n) >= 0)
-		RejectPrivateKey("p must lie between 1 and n");
-	mpz_tdiv_qr(q, rem, key->n, p);
-	if (mpz_sgn(rem) != 0)
-		RejectPrivateKey("p does not divide n");
-	if (mpz_probab_prime_p(p, 40) == 0 || mpz_probab_prime_p(q, 40) == 0)
-		RejectPrivateKey("p and n / p must both be prime");
-	if (mpz_cmp(p, q) == 0)
-		RejectPrivateKey("p and n / p must differ");
-	mpz_mul(p2, p, p);
-	mpz_mul(q2, q, q);
-	if (!ComputeCrtFactor(hp, key->g, p, p2) || !ComputeCrtFactor(hq, key->g, q, q2))
-		RejectPrivateKey("g is not a valid generator for this n");
+	mpz_init(p);
+	PG_TRY();
+	{
+		bool		parsed = false;
 
-	p_bytes = MpzToBytea(p);
-	q_bytes = MpzToBytea(q);
-	args[0] = PointerGetDatum(BytesToBytea(key->fingerprint, PAILLIER_FINGERPRINT_LEN));
-	args[1] = PointerGetDatum(p_bytes);
-	args[2] = PointerGetDatum(q_bytes);
-	BeginOwnerSpi(&spi);
-	rc = SPI_execute_with_args("INSERT INTO " PAILLIER_SCHEMA ".paillier_private_key"
-							   " (fingerprint, p, q) VALUES ($1, $2, $3)"
-							   " ON CONFLICT (fingerprint) DO NOTHING",
-							   3, argtypes, args, NULL, false, 0);
-	if (rc != SPI_OK_INSERT)
-		elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(rc));
-	EndOwnerSpi(&spi);
-	explicit_bzero(p_bytes, VARSIZE(p_bytes));
-	explicit_bzero(q_bytes, VARSIZE(q_bytes));
-	mpz_clears(p, q, p2, q2, hp, hq, rem, NULL);
+		if (len >= 0)
+		{
+			parsed = ParsePrimeText(buffer, (size_t) len, p);
+			if (!parsed)
+				snprintf(problem, sizeof(problem),
+						 "the file must contain one decimal integer, the prime p or q");
+		}
+		explicit_bzero(buffer, sizeof(buffer));
+		if (!parsed)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid Paillier private key file \"%s\"", path),
+					 errdetail("%s.", problem)));
+		StorePrivateKey(key, p);
+	}
+	PG_FINALLY();
+	{
+		explicit_bzero(buffer, sizeof(buffer));
+		mpz_clear(p);
+	}
+	PG_END_TRY();
 	PaillierGmpEnd();
 	PG_RETURN_VOID();
 }
@@ -808,9 +933,10 @@ PaillierLoadPrivateKey(const PaillierKey *key)
 	OwnerSpi	spi;
 	Oid			argtypes[1] = {BYTEAOID};
 	Datum		args[1];
-	bytea	   *p_bytes = NULL;
-	bytea	   *q_bytes = NULL;
+	bytea	   *volatile p_bytes = NULL;
+	bytea	   *volatile q_bytes = NULL;
 	int			rc;
+	bool		valid;
 
 	if (!MayDecrypt(GetUserId(), key))
 		ereport(ERROR,
@@ -840,28 +966,42 @@ PaillierLoadPrivateKey(const PaillierKey *key)
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("the private key of Paillier key \"%s\" is not in the database",
 						key->name),
-				 errhint("Decrypt where the private key is kept, or import it with ciam_privacy.paillier_import_private_key().")));
+				 errhint("Decrypt where the private key is kept, or import it with ciam_privacy.paillier_import_private_key_file().")));
 
 	priv = palloc0(sizeof(PaillierPrivateKey));
 	priv->key = key;
 	PaillierGmpBegin();
 	mpz_inits(priv->p, priv->q, priv->p2, priv->q2, priv->hp, priv->hq,
 			  priv->p_inv_q, NULL);
-	MpzFromBytes(priv->p, (uint8 *) VARDATA_ANY(p_bytes), VARSIZE_ANY_EXHDR(p_bytes));
-	MpzFromBytes(priv->q, (uint8 *) VARDATA_ANY(q_bytes), VARSIZE_ANY_EXHDR(q_bytes));
+	PG_TRY();
+	{
+		MpzFromBytes(priv->p, (uint8 *) VARDATA_ANY(p_bytes), VARSIZE_ANY_EXHDR(p_bytes));
+		MpzFromBytes(priv->q, (uint8 *) VARDATA_ANY(q_bytes), VARSIZE_ANY_EXHDR(q_bytes));
+		mpz_mul(priv->p2, priv->p, priv->p);
+		mpz_mul(priv->q2, priv->q, priv->q);
+		valid = ComputeCrtFactor(priv->hp, key->g, priv->p, priv->p2) &&
+			ComputeCrtFactor(priv->hq, key->g, priv->q, priv->q2) &&
+			mpz_invert(priv->p_inv_q, priv->p, priv->q) != 0;
+		PaillierWipeStack();
+		if (!valid)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("the stored private key of Paillier key \"%s\" is invalid",
+							key->name)));
+	}
+	PG_CATCH();
+	{
+		/* Whatever was loaded before the error is wiped, not just freed */
+		explicit_bzero(p_bytes, VARSIZE_ANY(p_bytes));
+		explicit_bzero(q_bytes, VARSIZE_ANY(q_bytes));
+		PaillierFreePrivateKey(priv);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 	explicit_bzero(p_bytes, VARSIZE_ANY(p_bytes));
 	explicit_bzero(q_bytes, VARSIZE_ANY(q_bytes));
 	pfree(p_bytes);
 	pfree(q_bytes);
-	mpz_mul(priv->p2, priv->p, priv->p);
-	mpz_mul(priv->q2, priv->q, priv->q);
-	if (!ComputeCrtFactor(priv->hp, key->g, priv->p, priv->p2) ||
-		!ComputeCrtFactor(priv->hq, key->g, priv->q, priv->q2) ||
-		mpz_invert(priv->p_inv_q, priv->p, priv->q) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("the stored private key of Paillier key \"%s\" is invalid",
-						key->name)));
 	PaillierGmpEnd();
 	return priv;
 }
@@ -910,6 +1050,7 @@ PaillierDecryptRaw(const PaillierPrivateKey *priv, mpz_t m, const mpz_t c)
 	mpz_inits(mp, mq, NULL);
 	DecryptModPrime(mp, c, priv->p, priv->p2, priv->hp);
 	DecryptModPrime(mq, c, priv->q, priv->q2, priv->hq);
+	PaillierWipeStack();
 	mpz_sub(mq, mq, mp);
 	mpz_mul(mq, mq, priv->p_inv_q);
 	mpz_mod(mq, mq, priv->q);

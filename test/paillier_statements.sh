@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Paillier primes must never reach pg_stat_statements or the server log.
-# Restarts the test cluster with pg_stat_statements preloaded and tracking
-# nested statements (pg_stat_statements.track = all, so the SPI queries of
-# the extension are recorded too), then generates a key, imports a
-# paillier-bigint private key (once with a wrong prime), encrypts and
-# decrypts, and searches both places for the primes in decimal and in
-# hexadecimal. Restores the settings and restarts the cluster at the end.
+# Paillier primes must never reach the server log, pg_stat_statements or
+# pg_stat_activity, even with every statement logged. Restarts the test
+# cluster with pg_stat_statements (tracking nested statements, so the SPI
+# queries of the extension are recorded too) and auto_explain (logging every
+# plan, nested ones included) preloaded and log_statement = 'all'. Then it
+# generates a key, imports a paillier-bigint private key from a file (once
+# with a wrong prime), encrypts and decrypts, and searches the three places
+# for the primes in decimal and in hexadecimal. pg_stat_activity is read
+# while the importing session is idle, when it still shows its last
+# statement. Restores the settings and restarts the cluster at the end.
 # Needs CIAM_PGDATA (set by cluster_start in scripts/cluster.sh).
 set -euo pipefail
 
@@ -15,6 +18,9 @@ pgbin=${CIAM_PGBIN:-/usr/lib/postgresql/15/bin}
 log="$CIAM_PGDATA/../server.log"
 database=paillier_statements
 work=$(mktemp -d)
+# The server reads the key files, so its user must own them
+chmod 700 "$work"
+chown postgres "$work"
 
 run_pg_ctl() {
     (cd / && runuser -u postgres -- "$pgbin/pg_ctl" -D "$CIAM_PGDATA" -l "$log" "$@")
@@ -22,8 +28,10 @@ run_pg_ctl() {
 
 restore() {
     psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $database" >/dev/null 2>&1 || true
-    psql -X -q -d postgres -c "ALTER SYSTEM RESET pg_stat_statements.track" >/dev/null 2>&1 || true
-    psql -X -q -d postgres -c "ALTER SYSTEM RESET shared_preload_libraries" >/dev/null 2>&1 || true
+    for setting in pg_stat_statements.track log_statement auto_explain.log_min_duration \
+                   auto_explain.log_nested_statements auto_explain.log_verbose shared_preload_libraries; do
+        psql -X -q -d postgres -c "ALTER SYSTEM RESET $setting" >/dev/null 2>&1 || true
+    done
     run_pg_ctl -m fast -w restart >/dev/null || true
     rm -rf "$work"
 }
@@ -35,11 +43,16 @@ if [ ! -d "$here/interop/paillier/node_modules/paillier-bigint" ]; then
 fi
 
 psql -X -q -v ON_ERROR_STOP=1 -d postgres \
-    -c "ALTER SYSTEM SET shared_preload_libraries = 'ciam_privacy', 'pg_stat_statements'"
+    -c "ALTER SYSTEM SET shared_preload_libraries = 'ciam_privacy', 'pg_stat_statements', 'auto_explain'"
 run_pg_ctl -m fast -w restart >/dev/null
-# The setting exists only once the library is loaded
+# These settings exist only once their libraries are loaded
 psql -X -q -v ON_ERROR_STOP=1 -d postgres \
-    -c "ALTER SYSTEM SET pg_stat_statements.track = 'all'" -c "SELECT pg_reload_conf()" >/dev/null
+    -c "ALTER SYSTEM SET pg_stat_statements.track = 'all'" \
+    -c "ALTER SYSTEM SET log_statement = 'all'" \
+    -c "ALTER SYSTEM SET auto_explain.log_min_duration = 0" \
+    -c "ALTER SYSTEM SET auto_explain.log_nested_statements = on" \
+    -c "ALTER SYSTEM SET auto_explain.log_verbose = on" \
+    -c "SELECT pg_reload_conf()" >/dev/null
 sleep 1
 log_start=$(wc -c <"$log")
 psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $database"
@@ -55,18 +68,31 @@ js_p=$(field p)
 js_q=$(field q)
 wrong_p=$(node -e 'console.log((BigInt(process.argv[1]) + 2n).toString())' "$js_p")
 
+# Write a key file as the server's user, readable by that user only
+write_key_file() {
+    printf '%s\n' "$2" | runuser -u postgres -- sh -c "umask 077 && cat >'$1'"
+}
+write_key_file "$work/wrong.prime" "$wrong_p"
+write_key_file "$work/js.prime" "$js_p"
+
 psql -X -q -A -t -v ON_ERROR_STOP=1 -v n="$js_n" -v g="$js_g" >/dev/null <<'SQL'
 CREATE EXTENSION ciam_privacy;
 CREATE EXTENSION pg_stat_statements;
 SELECT ciam_privacy.paillier_generate_key('statements_db', 2048);
 SELECT ciam_privacy.paillier_import_public_key('statements_js', :'n'::numeric, :'g'::numeric);
 SQL
-if psql -X -q -v ON_ERROR_STOP=1 -c "SELECT ciam_privacy.paillier_import_private_key('statements_js', '$wrong_p')" \
-        >/dev/null 2>"$work/wrong.err"; then
+if psql -X -q -v ON_ERROR_STOP=1 -v path="$work/wrong.prime" >/dev/null 2>"$work/wrong.err" \
+        <<<"SELECT ciam_privacy.paillier_import_private_key_file('statements_js', :'path')"; then
     echo "FAIL: a wrong prime was accepted"
     exit 1
 fi
-psql -X -q -v ON_ERROR_STOP=1 -c "SELECT ciam_privacy.paillier_import_private_key('statements_js', '$js_p')" >/dev/null
+# Import, then read pg_stat_activity from a second session while this one
+# is idle and still shows the import as its last statement
+psql -X -q -v ON_ERROR_STOP=1 -v path="$work/js.prime" >/dev/null <<SQL
+SELECT ciam_privacy.paillier_import_private_key_file('statements_js', :'path');
+\\! psql -X -q -A -t -d $database -c "SELECT pid, state, query FROM pg_stat_activity" >"$work/activity"
+SQL
+chmod 644 "$work/activity" 2>/dev/null || true
 decrypted=$(psql -X -q -A -t -v ON_ERROR_STOP=1 <<'SQL'
 SELECT ciam_privacy.paillier_decrypt(ciam_privacy.paillier_encrypt(-42::bigint, 'statements_db'), 'statements_db')
      + ciam_privacy.paillier_decrypt(ciam_privacy.paillier_encrypt(50::bigint, 'statements_js'), 'statements_js');
@@ -85,7 +111,8 @@ FROM ciam_privacy.paillier_private_key
 SQL
 )
 patterns="$work/patterns"
-for prime in $(tr '|' ' ' <<<"$primes") "$js_p" "$js_q" "$wrong_p"; do
+wrong_hex=$(node -e 'console.log(BigInt(process.argv[1]).toString(16))' "$wrong_p")
+for prime in $(tr '|' ' ' <<<"$primes") "$js_p" "$js_q" "$wrong_p" "$wrong_hex"; do
     echo "${prime:0:32}"
 done | sort -u >"$patterns"
 echo "searching for $(wc -l <"$patterns") prime prefixes of 32 digits"
@@ -95,29 +122,44 @@ if ! grep -q -F -f "$patterns" <<<"paillier_import_private_key('statements_js', 
     exit 1
 fi
 
+failures=0
 statements=$(psql -X -q -A -t -v ON_ERROR_STOP=1 -c "SELECT query FROM pg_stat_statements")
 recorded=$(grep -c 'paillier' <<<"$statements" || true)
 echo "pg_stat_statements records $recorded statements that mention paillier"
 if [ "$recorded" -lt 4 ]; then
     echo "FAIL: pg_stat_statements recorded too few statements to be a meaningful check"
-    exit 1
+    failures=$((failures + 1))
 fi
 if ! grep -q 'paillier_private_key' <<<"$statements"; then
     echo "FAIL: the nested lookup of the private key was not recorded (track = all)"
-    exit 1
+    failures=$((failures + 1))
 fi
-failures=0
 if grep -q -F -f "$patterns" <<<"$statements"; then
     echo "FAIL: a prime appears in pg_stat_statements"
     failures=$((failures + 1))
 else
     echo "ok: no prime in pg_stat_statements"
 fi
-log_tail=$(tail -c +"$((log_start + 1))" "$log")
-if ! grep -q 'invalid Paillier private key' <<<"$log_tail"; then
-    echo "FAIL: the rejected import is not in the server log, so the log check would prove nothing"
+
+if ! grep -q 'paillier_import_private_key_file' "$work/activity"; then
+    echo "FAIL: pg_stat_activity did not show the import, so its check would prove nothing"
     failures=$((failures + 1))
-elif grep -q -F -f "$patterns" <<<"$log_tail"; then
+elif grep -q -F -f "$patterns" "$work/activity"; then
+    echo "FAIL: a prime appears in pg_stat_activity"
+    failures=$((failures + 1))
+else
+    echo "ok: no prime in pg_stat_activity"
+fi
+
+log_tail=$(tail -c +"$((log_start + 1))" "$log")
+for expected in 'invalid Paillier private key' 'statement: SELECT ciam_privacy.paillier_import_private_key_file' \
+                'duration: .* plan:' 'INSERT INTO ciam_privacy.paillier_private_key'; do
+    if ! grep -q -e "$expected" <<<"$log_tail"; then
+        echo "FAIL: the server log has no line matching '$expected', so the log check would prove nothing"
+        failures=$((failures + 1))
+    fi
+done
+if grep -q -F -f "$patterns" <<<"$log_tail"; then
     echo "FAIL: a prime appears in the server log"
     failures=$((failures + 1))
 else

@@ -124,11 +124,24 @@ REVOKE ALL ON FUNCTION @extschema@.paillier_import_public_key(text, numeric, num
 COMMENT ON FUNCTION @extschema@.paillier_import_public_key(text, numeric, numeric) IS
     'Store a public key made elsewhere (n, and g or NULL for n + 1); returns the fingerprint';
 
--- Decode base64url without padding, as RFC 7515 appendix C defines it.
+-- Decode base64url without padding, as RFC 7515 appendix C defines it;
+-- padded and standard base64 are accepted too. The text is checked first,
+-- because decode() reads on past a '=' and would turn "n=junk" into a
+-- different integer instead of raising an error.
 CREATE FUNCTION @extschema@.paillier_base64url_decode(value text)
 RETURNS bytea
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog
-RETURN decode(translate(value, '-_', '+/') || repeat('=', (4 - length(value) % 4) % 4), 'base64');
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog AS $$
+BEGIN
+    IF value !~ '^[A-Za-z0-9_+/-]+={0,2}$'
+       OR (value ~ '=$' AND length(value) % 4 <> 0)
+       OR length(value) % 4 = 1 THEN
+        RAISE EXCEPTION 'invalid base64url value'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Expected base64url or base64 digits, with at most two "=" at the end and only with a length that is a multiple of 4.';
+    END IF;
+    RETURN decode(translate(value, '-_', '+/') || repeat('=', (4 - length(value) % 4) % 4), 'base64');
+END;
+$$;
 
 CREATE FUNCTION @extschema@.paillier_base64url_encode(value bytea)
 RETURNS text
@@ -179,13 +192,16 @@ END;
 COMMENT ON FUNCTION @extschema@.paillier_export_public_key(text) IS
     'A public key as JSON: n and g in decimal, and the JWK form of python-paillier when g = n + 1';
 
-CREATE FUNCTION @extschema@.paillier_import_private_key(name text, p text)
+-- Superuser only (the C function checks): it reads a file on the server.
+-- The prime never appears in statement text, so log_statement,
+-- auto_explain, pg_stat_activity and pg_stat_statements cannot record it.
+CREATE FUNCTION @extschema@.paillier_import_private_key_file(name text, path text)
 RETURNS void
-AS 'MODULE_PATHNAME', 'paillier_import_private_key_c'
+AS 'MODULE_PATHNAME', 'paillier_import_private_key_file_c'
 LANGUAGE C VOLATILE;
-REVOKE ALL ON FUNCTION @extschema@.paillier_import_private_key(text, text) FROM PUBLIC;
-COMMENT ON FUNCTION @extschema@.paillier_import_private_key(text, text) IS
-    'Store the prime p (decimal) of an imported key; pass it as a bind parameter (see docs/paillier.md)';
+REVOKE ALL ON FUNCTION @extschema@.paillier_import_private_key_file(text, text) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.paillier_import_private_key_file(text, text) IS
+    'Superuser only: store the private key of an imported key from a server file, readable by its owner only, that contains the prime p (or q) in decimal';
 
 CREATE FUNCTION @extschema@.paillier_grant_decrypt(name text, grantee regrole)
 RETURNS void
