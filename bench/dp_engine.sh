@@ -88,7 +88,7 @@ for size in $sizes; do
     # v spreads over [0, 100) with one decimal; each unit has 10 rows
     run_psql <<SQL
 CREATE TABLE $table AS
-    SELECT g AS id, g % greatest($size / 10, 1) AS unit, ((g * 7919) % 1000) / 10.0::float8 AS v
+    SELECT g AS id, g % greatest($size / 10, 1) AS unit, ((g::bigint * 7919) % 1000) / 10.0::float8 AS v
     FROM generate_series(1, $size) g;
 VACUUM ANALYZE $table;
 CHECKPOINT;

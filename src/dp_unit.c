@@ -34,18 +34,19 @@
  *	  has been read before the first group is finalized. The first final
  *	  call of a run walks the node's hash table, collects the units of
  *	  every group, applies max_groups, and marks every group's state as
- *	  bounded. query_charge.c refuses other strategies when the query starts,
+ *	  bounded. query_charge.c rejects other strategies when the query starts,
  *	  and the planner hook below removes sorted plans for queries that use
  *	  these forms, so that the planner picks a hash plan. A hash aggregate
- *	  that spilled to disk finalizes its groups in batches and is refused
+ *	  that spilled to disk finalizes its groups in batches and is rejected
  *	  too, with a hint to raise work_mem. The guarantee does not rest on the
  *	  SQL of the query: any query gets these bounds from the aggregate.
  *
  * Units
- *	  A unit is identified by the 64-bit extended hash of its value (the
- *	  type's own hash function, fixed seed). Two units with the same hash
- *	  are merged; merging only lowers what they can contribute together, so
- *	  it costs accuracy, never privacy. NULL units are skipped.
+ *	  An integer unit is identified by a bijective mix of its value, any
+ *	  other unit by the 64-bit extended hash of its value (the type's own
+ *	  hash function, fixed seed). Two units with the same hash are merged;
+ *	  merging only lowers what they can contribute together, so it costs
+ *	  accuracy, never privacy. NULL units are skipped.
  */
 #include "postgres.h"
 
@@ -92,15 +93,28 @@ typedef struct KeptValue
 	int64		q;				/* quantized value or bucket */
 } KeptValue;
 
+/* The values kept for one unit in one group: at most max_rows of them */
+typedef struct KeptBlock
+{
+	int32		nkept;
+	KeptValue	values[FLEXIBLE_ARRAY_MEMBER];
+} KeptBlock;
+
+/*
+ * One unit in one group's hash table. It fits in 16 bytes, because
+ * distinct counts over millions of units are bound by memory traffic.
+ */
 typedef struct UnitEntry
 {
 	uint64		key;
-	char		status;			/* for simplehash */
-	bool		dropped;		/* removed from this group by max_groups */
-	int32		rows;			/* rows seen, saturating */
-	int32		nkept;
-	KeptValue  *kept;			/* max_rows entries, or NULL */
+	uint32		kept;			/* 1 + index of its KeptBlock, or 0 */
+	uint16		rows;			/* rows seen, saturating at UINT16_MAX */
+	uint8		status;			/* for simplehash */
+	uint8		dropped;		/* removed from this group by max_groups */
 } UnitEntry;
+
+/* max_rows must stay below the saturation of UnitEntry.rows */
+StaticAssertDecl(CIAM_MAX_ROWS_LIMIT < PG_UINT16_MAX, "max_rows limit exceeds UnitEntry.rows");
 
 #define SH_PREFIX unithash
 #define SH_ELEMENT_TYPE UnitEntry
@@ -127,7 +141,18 @@ typedef struct DpUnitState
 	double		upper;
 	MemoryContext context;
 	unithash_hash *units;
+	UnitEntry  *last_entry;		/* the entry EnterUnit() returned last, or NULL */
+	KeptBlock **blocks;			/* kept values of the units, by UnitEntry.kept */
+	uint32		nblocks;
+	uint32		maxblocks;
 } DpUnitState;
+
+/* The kept values of a unit, or NULL. */
+static inline KeptBlock *
+EntryBlock(const DpUnitState *state, const UnitEntry *entry)
+{
+	return entry->kept ? state->blocks[entry->kept - 1] : NULL;
+}
 
 static create_upper_paths_hook_type prev_create_upper_paths = NULL;
 
@@ -176,57 +201,112 @@ SetUnitType(DpUnitState *state, Oid type, Oid collation)
 	fmgr_info_copy(state->unit_hash, &entry->hash_extended_proc_finfo, state->context);
 }
 
+/*
+ * The key of a unit. Integer units are mixed by a bijection (the finalizer
+ * of SplitMix64), so distinct integers never share a key and no function
+ * call is made per row; other types use their extended hash function.
+ */
 static inline uint64
 UnitKey(DpUnitState *state, Datum unit)
 {
-	return DatumGetUInt64(FunctionCall2Coll(state->unit_hash, state->unit_collation, unit,
-											UInt64GetDatum(UNIT_HASH_SEED)));
+	uint64		x;
+
+	switch (state->unit_type)
+	{
+		case INT8OID:
+			x = (uint64) DatumGetInt64(unit);
+			break;
+		case INT4OID:
+			x = (uint64) (int64) DatumGetInt32(unit);
+			break;
+		case INT2OID:
+			x = (uint64) (int64) DatumGetInt16(unit);
+			break;
+		default:
+			return DatumGetUInt64(FunctionCall2Coll(state->unit_hash, state->unit_collation,
+													unit, UInt64GetDatum(UNIT_HASH_SEED)));
+	}
+	x = (x ^ (x >> 30)) * UINT64CONST(0xbf58476d1ce4e5b9);
+	x = (x ^ (x >> 27)) * UINT64CONST(0x94d049bb133111eb);
+	return x ^ (x >> 31);
 }
 
 /* Keep a value in a unit's random subset of at most max_rows values. */
 static inline void
 KeepValue(DpUnitState *state, UnitEntry *entry, uint64 priority, int64 q)
 {
+	KeptBlock  *block;
 	int			i;
 	int			largest = 0;
 
-	if (entry->kept == NULL)
-		entry->kept = MemoryContextAlloc(state->context,
-										 sizeof(KeptValue) * state->max_rows);
-	if (entry->nkept < state->max_rows)
+	if (entry->kept == 0)
 	{
-		entry->kept[entry->nkept].priority = priority;
-		entry->kept[entry->nkept].q = q;
-		entry->nkept++;
+		if (state->nblocks == state->maxblocks)
+		{
+			state->maxblocks = Max(state->maxblocks * 2, 64);
+			if (state->blocks == NULL)
+				state->blocks = MemoryContextAlloc(state->context,
+												   sizeof(KeptBlock *) * state->maxblocks);
+			else
+				state->blocks = repalloc_huge(state->blocks,
+											  sizeof(KeptBlock *) * state->maxblocks);
+		}
+		block = MemoryContextAlloc(state->context,
+								   offsetof(KeptBlock, values) +
+								   sizeof(KeptValue) * state->max_rows);
+		block->nkept = 0;
+		state->blocks[state->nblocks++] = block;
+		entry->kept = state->nblocks;
+	}
+	else
+		block = state->blocks[entry->kept - 1];
+
+	if (block->nkept < state->max_rows)
+	{
+		block->values[block->nkept].priority = priority;
+		block->values[block->nkept].q = q;
+		block->nkept++;
 		return;
 	}
-	for (i = 1; i < entry->nkept; i++)
+	for (i = 1; i < block->nkept; i++)
 	{
-		if (entry->kept[i].priority > entry->kept[largest].priority)
+		if (block->values[i].priority > block->values[largest].priority)
 			largest = i;
 	}
-	if (priority < entry->kept[largest].priority)
+	if (priority < block->values[largest].priority)
 	{
-		entry->kept[largest].priority = priority;
-		entry->kept[largest].q = q;
+		block->values[largest].priority = priority;
+		block->values[largest].q = q;
 	}
 }
 
-/* Find or add a unit's entry. */
+/*
+ * Find or add a unit's entry. Rows of one unit often come together, so the
+ * last entry is tried first; an insert may move entries, so only the entry
+ * returned after it is remembered, and MergeUnits() forgets it.
+ */
 static inline UnitEntry *
 EnterUnit(DpUnitState *state, uint64 key)
 {
 	bool		found;
-	UnitEntry  *entry = unithash_insert(state->units, key, &found);
+	UnitEntry  *entry = state->last_entry;
+
+	if (entry != NULL && entry->key == key)
+	{
+		if (entry->rows < PG_UINT16_MAX)
+			entry->rows++;
+		return entry;
+	}
+	entry = unithash_insert(state->units, key, &found);
+	state->last_entry = entry;
 
 	if (!found)
 	{
 		entry->dropped = false;
 		entry->rows = 0;
-		entry->nkept = 0;
-		entry->kept = NULL;
+		entry->kept = 0;
 	}
-	if (entry->rows < PG_INT32_MAX)
+	if (entry->rows < PG_UINT16_MAX)
 		entry->rows++;
 	return entry;
 }
@@ -414,23 +494,24 @@ MergeUnits(DpUnitState *into, DpUnitState *from)
 	unithash_iterator iterator;
 	UnitEntry  *source;
 
+	into->last_entry = NULL;
 	unithash_start_iterate(from->units, &iterator);
 	while ((source = unithash_iterate(from->units, &iterator)) != NULL)
 	{
 		bool		found;
 		UnitEntry  *entry = unithash_insert(into->units, source->key, &found);
+		KeptBlock  *block = EntryBlock(from, source);
 		int			i;
 
 		if (!found)
 		{
 			entry->dropped = false;
 			entry->rows = 0;
-			entry->nkept = 0;
-			entry->kept = NULL;
+			entry->kept = 0;
 		}
-		entry->rows = (int32) Min((int64) entry->rows + source->rows, PG_INT32_MAX);
-		for (i = 0; i < source->nkept; i++)
-			KeepValue(into, entry, source->kept[i].priority, source->kept[i].q);
+		entry->rows = (uint16) Min((int) entry->rows + source->rows, PG_UINT16_MAX);
+		for (i = 0; block != NULL && i < block->nkept; i++)
+			KeepValue(into, entry, block->values[i].priority, block->values[i].q);
 	}
 }
 
@@ -487,15 +568,17 @@ dp_unit_serialize(PG_FUNCTION_ARGS)
 	unithash_start_iterate(state->units, &iterator);
 	while ((entry = unithash_iterate(state->units, &iterator)) != NULL)
 	{
+		KeptBlock  *block = EntryBlock(state, entry);
+		int			nkept = block ? block->nkept : 0;
 		int			i;
 
 		pq_sendint64(&buffer, (int64) entry->key);
 		pq_sendint32(&buffer, entry->rows);
-		pq_sendint32(&buffer, entry->nkept);
-		for (i = 0; i < entry->nkept; i++)
+		pq_sendint32(&buffer, nkept);
+		for (i = 0; i < nkept; i++)
 		{
-			pq_sendint64(&buffer, (int64) entry->kept[i].priority);
-			pq_sendint64(&buffer, entry->kept[i].q);
+			pq_sendint64(&buffer, (int64) block->values[i].priority);
+			pq_sendint64(&buffer, block->values[i].q);
 		}
 	}
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buffer));
@@ -568,16 +651,15 @@ dp_unit_deserialize(PG_FUNCTION_ARGS)
 		UnitEntry  *entry;
 		int			k;
 
-		if (rows < 1 || nkept < 0 || nkept > max_rows || nkept > rows ||
+		if (rows < 1 || rows > PG_UINT16_MAX || nkept < 0 || nkept > max_rows || nkept > rows ||
 			(nkept > 0 && mode != UNIT_VALUES && mode != UNIT_BUCKETS))
 			InvalidUnitState("invalid unit entry");
 		entry = unithash_insert(state->units, key, &found);
 		if (found)
 			InvalidUnitState("duplicate unit");
 		entry->dropped = false;
-		entry->rows = rows;
-		entry->nkept = 0;
-		entry->kept = NULL;
+		entry->rows = (uint16) rows;
+		entry->kept = 0;
 		for (k = 0; k < nkept; k++)
 		{
 			uint64		priority = (uint64) pq_getmsgint64(&buffer);
@@ -911,13 +993,14 @@ SumKeptValues(DpUnitState *state, DpSums *sums)
 	unithash_start_iterate(state->units, &iterator);
 	while ((entry = unithash_iterate(state->units, &iterator)) != NULL)
 	{
+		KeptBlock  *block = EntryBlock(state, entry);
 		int			i;
 
-		if (entry->dropped)
+		if (entry->dropped || block == NULL)
 			continue;
-		for (i = 0; i < entry->nkept; i++)
+		for (i = 0; i < block->nkept; i++)
 		{
-			int64		q = entry->kept[i].q;
+			int64		q = block->values[i].q;
 
 			sums->count++;
 			sums->sum += q;
@@ -989,12 +1072,13 @@ UnitPercentileFinal(FunctionCallInfo fcinfo)
 		unithash_start_iterate(state->units, &iterator);
 		while ((entry = unithash_iterate(state->units, &iterator)) != NULL)
 		{
+			KeptBlock  *block = EntryBlock(state, entry);
 			int			i;
 
-			if (entry->dropped)
+			if (entry->dropped || block == NULL)
 				continue;
-			for (i = 0; i < entry->nkept; i++)
-				counts[entry->kept[i].q]++;
+			for (i = 0; i < block->nkept; i++)
+				counts[block->values[i].q]++;
 		}
 	}
 	result = DpReleasePercentile(params, counts);

@@ -510,7 +510,7 @@ ValidateParams(const DpFinalFunction *final, Aggref *aggref, EState *estate,
 							   CIAM_BOUND_MIN_WIDTH)));
 	}
 
-	/* The noise must be representable: refuse it here, before any charge */
+	/* The noise must be representable: reject it here, before any charge */
 	if (kind != DP_AGG_PERCENTILE)
 	{
 		for (part = 0; part < parts; part++)
@@ -601,7 +601,7 @@ CountGroupingSets(Agg *agg)
  * its groups are known, which holds when every group is finalized after
  * all input was read: a plain aggregate (one group) or a hash aggregate.
  * A sorted aggregate finalizes each group before reading the next, so it
- * is refused; the planner hook in dp_unit.c removes such plans.
+ * is rejected; the planner hook in dp_unit.c removes such plans.
  */
 static void
 CheckUnitAggStrategy(AggState *aggstate, Aggref *aggref)
