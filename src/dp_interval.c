@@ -9,6 +9,9 @@
  * the caller supplies), so computing them is post-processing and costs no
  * budget. The Gaussian forms read ciam_privacy.gaussian_accounting, which
  * must be the setting the release ran with.
+ *
+ * TODO: dp_variance and dp_stddev have no interval function yet; their
+ * error depends on three noisy sums and needs its own bound.
  */
 #include "postgres.h"
 
