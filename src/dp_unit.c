@@ -1120,7 +1120,9 @@ ContainsUnitAggregate(Node *node, void *context)
  * paths, so that the plan can bound the groups of each unit (see the top
  * of this file). add_path() may already have discarded the hashed paths as
  * dominated by a sorted one, so a hashed path over the cheapest input is
- * added here when none is left.
+ * added here when none is left. Only one-node aggregation paths stay: an
+ * Append of one aggregate per partition (partitionwise aggregation) would
+ * bound a unit's groups in each partition separately.
  */
 static void
 ciam_create_upper_paths(PlannerInfo *root, UpperRelationKind stage,
@@ -1154,6 +1156,17 @@ ciam_create_upper_paths(PlannerInfo *root, UpperRelationKind stage,
 			else if (groups < 0)
 				groups = ((AggPath *) path)->numGroups;
 		}
+		/*
+		 * A hash aggregate cannot compute DISTINCT or ORDER BY aggregates.
+		 * The paths left would be sorted, or an Append of one aggregate per
+		 * partition, which would bound groups per partition only.
+		 */
+		if (root->numOrderedAggs > 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("per-unit DP aggregates cannot be used in a GROUP BY with DISTINCT or ORDER BY aggregates"),
+					 errdetail("Their groups must be computed by one hash aggregate, which cannot sort inside a group."),
+					 errhint("Drop DISTINCT: the per-unit forms count each unit once already.")));
 		if (hashed == NIL && input_rel->cheapest_total_path != NULL)
 		{
 			AggClauseCosts costs;

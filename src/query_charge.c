@@ -619,7 +619,7 @@ CheckUnitAggStrategy(AggState *aggstate, Aggref *aggref)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("%s needs a hashed GROUP BY", get_func_name(aggref->aggfnoid)),
 				 errdetail("A unit's groups are chosen once all groups are known; a sorted aggregate releases each group before it reads the next."),
-				 errhint("Group by keys that can be hashed, and leave enable_hashagg on.")));
+				 errhint("Group by keys that can be hashed.")));
 }
 
 /* Record the DP aggregates an Agg node finalizes. */
