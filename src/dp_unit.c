@@ -179,7 +179,7 @@ NewUnitState(FunctionCallInfo fcinfo, UnitMode mode, int32 max_rows)
 	state->mode = mode;
 	state->max_rows = max_rows;
 	state->context = aggcontext;
-	state->units = unithash_create(aggcontext, 16, NULL);
+	state->units = unithash_create(aggcontext, 4, NULL);
 	return state;
 }
 
@@ -187,7 +187,14 @@ NewUnitState(FunctionCallInfo fcinfo, UnitMode mode, int32 max_rows)
 static void
 SetUnitType(DpUnitState *state, Oid type, Oid collation)
 {
-	TypeCacheEntry *entry = lookup_type_cache(type, TYPECACHE_HASH_EXTENDED_PROC_FINFO);
+	TypeCacheEntry *entry;
+
+	/* UnitKey() mixes integers itself */
+	state->unit_type = type;
+	if (type == INT8OID || type == INT4OID || type == INT2OID)
+		return;
+
+	entry = lookup_type_cache(type, TYPECACHE_HASH_EXTENDED_PROC_FINFO);
 
 	if (!OidIsValid(entry->hash_extended_proc_finfo.fn_oid))
 		ereport(ERROR,
