@@ -1,6 +1,8 @@
 /*
  * noise.c
- *	  Exact discrete Laplace noise from a cryptographic generator.
+ *	  Exact discrete Laplace and discrete Gaussian noise from a
+ *	  cryptographic generator, the calibration of the Gaussian, and the
+ *	  noise of one release (DpIntegerNoise) with its charge (DpSetCharge).
  *
  * Why integers
  *	  Floating-point noise leaks. A Laplace sample computed as -b * log(u)
@@ -28,7 +30,9 @@
  *	  fraction exactly, and the epsilon charged is the epsilon used.
  *
  * Real-valued results
- *	  dp_avg divides a noisy integer sum by a noisy integer count. Anything
+ *	  dp_sum releases its noisy integer times the grid step, a power of two,
+ *	  so the result is exactly a function of the noisy integer. dp_avg
+ *	  divides a noisy integer sum by a noisy integer count. Anything
  *	  computed from DP outputs alone is DP (post-processing), so the floating
  *	  point of that division cannot reveal more than the two noisy integers.
  *
