@@ -127,6 +127,23 @@ StaticAssertDecl(CIAM_MAX_ROWS_LIMIT < PG_UINT16_MAX, "max_rows limit exceeds Un
 #define SH_DEFINE
 #include "lib/simplehash.h"
 
+/*
+ * The keys of dp_count_units and dp_select_units while rows arrive: an
+ * open-addressing set of 8-byte keys (0 marks an empty slot, the key 0 has
+ * its own flag), half the memory of a UnitEntry table. Counting distinct
+ * units over millions of them is bound by memory traffic. The set becomes
+ * a UnitEntry table (MaterializeUnits) when the groups must be bounded or
+ * states combined.
+ */
+typedef struct KeySet
+{
+	uint64	   *slots;
+	uint32		mask;			/* number of slots - 1, a power of two - 1 */
+	uint32		used;
+	bool		has_zero;
+	uint64		last;			/* the key added last, 0 if none */
+} KeySet;
+
 typedef struct DpUnitState
 {
 	UnitMode	mode;
@@ -142,6 +159,7 @@ typedef struct DpUnitState
 	MemoryContext context;
 	unithash_hash *units;
 	UnitEntry  *last_entry;		/* the entry EnterUnit() returned last, or NULL */
+	KeySet	   *keys;			/* keys of UNIT_PRESENCE before materialization */
 	KeptBlock **blocks;			/* kept values of the units, by UnitEntry.kept */
 	uint32		nblocks;
 	uint32		maxblocks;
@@ -352,6 +370,103 @@ dp_unit_count_transfn(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(state);
 }
 
+/* Create an empty key set. */
+static KeySet *
+NewKeySet(MemoryContext context)
+{
+	KeySet	   *set = MemoryContextAllocZero(context, sizeof(KeySet));
+
+	set->mask = 63;
+	set->slots = MemoryContextAllocZero(context, sizeof(uint64) * 64);
+	return set;
+}
+
+/* Double the slots of a key set and insert its keys again. */
+static void
+GrowKeySet(DpUnitState *state, KeySet *set)
+{
+	uint32		old_slots = set->mask + 1;
+	uint64	   *old = set->slots;
+	uint32		i;
+
+	if (old_slots >= ((uint32) 1 << 31))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many privacy units in one group")));
+	set->mask = old_slots * 2 - 1;
+	set->slots = MemoryContextAllocExtended(state->context,
+											sizeof(uint64) * (Size) (set->mask + 1),
+											MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	for (i = 0; i < old_slots; i++)
+	{
+		uint64		key = old[i];
+		uint32		slot;
+
+		if (key == 0)
+			continue;
+		slot = (uint32) (key ^ (key >> 32)) & set->mask;
+		while (set->slots[slot] != 0)
+			slot = (slot + 1) & set->mask;
+		set->slots[slot] = key;
+	}
+	pfree(old);
+}
+
+/* Add a key to a key set. */
+static inline void
+AddKey(DpUnitState *state, uint64 key)
+{
+	KeySet	   *set = state->keys;
+	uint32		slot;
+
+	if (key == 0)
+	{
+		set->has_zero = true;
+		return;
+	}
+	if (key == set->last)
+		return;
+	set->last = key;
+	slot = (uint32) (key ^ (key >> 32)) & set->mask;
+	for (;;)
+	{
+		uint64		found = set->slots[slot];
+
+		if (found == key)
+			return;
+		if (found == 0)
+			break;
+		slot = (slot + 1) & set->mask;
+	}
+	set->slots[slot] = key;
+	set->used++;
+	if ((uint64) set->used * 4 >= ((uint64) set->mask + 1) * 3)
+		GrowKeySet(state, set);
+}
+
+/* Move the keys of a key set into the state's UnitEntry table. */
+static void
+MaterializeUnits(DpUnitState *state)
+{
+	KeySet	   *set;
+	uint32		i;
+
+	if (state == NULL || state->keys == NULL)
+		return;
+	set = state->keys;
+	state->keys = NULL;
+	state->last_entry = NULL;
+	for (i = 0; i <= set->mask; i++)
+	{
+		if (set->slots[i] != 0)
+			(void) EnterUnit(state, set->slots[i]);
+	}
+	if (set->has_zero)
+		(void) EnterUnit(state, 0);
+	pfree(set->slots);
+	pfree(set);
+}
+
 PG_FUNCTION_INFO_V1(dp_count_units_transfn);
 
 /* (state, unit, max_groups, epsilon [, delta]) */
@@ -364,9 +479,17 @@ dp_count_units_transfn(PG_FUNCTION_ARGS)
 	{
 		state = NewUnitState(fcinfo, UNIT_PRESENCE, 1);
 		SetUnitType(state, get_fn_expr_argtype(fcinfo->flinfo, 1), PG_GET_COLLATION());
+		state->keys = NewKeySet(state->context);
 	}
 	if (!PG_ARGISNULL(1))
-		(void) EnterUnit(state, UnitKey(state, PG_GETARG_DATUM(1)));
+	{
+		uint64		key = UnitKey(state, PG_GETARG_DATUM(1));
+
+		if (state->keys != NULL)
+			AddKey(state, key);
+		else
+			(void) EnterUnit(state, key);
+	}
 	PG_RETURN_POINTER(state);
 }
 
@@ -539,6 +662,8 @@ dp_unit_combinefn(PG_FUNCTION_ARGS)
 	}
 	if (state1 == NULL)
 		state1 = CopyUnitShape(fcinfo, state2);
+	MaterializeUnits(state1);
+	MaterializeUnits(state2);
 	if (state1->mode != state2->mode || state1->max_rows != state2->max_rows ||
 		state1->grid.lower != state2->grid.lower ||
 		state1->grid.upper != state2->grid.upper ||
@@ -562,6 +687,7 @@ dp_unit_serialize(PG_FUNCTION_ARGS)
 	UnitEntry  *entry;
 
 	DpRequireSerializeContext(fcinfo, "dp_unit_serialize");
+	MaterializeUnits(state);
 	pq_begintypsend(&buffer);
 	pq_sendbyte(&buffer, (uint8) state->mode);
 	pq_sendint32(&buffer, state->max_rows);
@@ -732,6 +858,7 @@ GroupStates(AggState *aggstate, int transno)
 
 			if (pergroup == NULL || pergroup[transno].transValueIsNull)
 				continue;
+			MaterializeUnits((DpUnitState *) DatumGetPointer(pergroup[transno].transValue));
 			states = lappend(states, DatumGetPointer(pergroup[transno].transValue));
 		}
 		TermTupleHashIterator(&iterator);
@@ -924,6 +1051,9 @@ CountUnits(DpUnitState *state)
 
 	if (state == NULL)
 		return 0;
+	/* a key set is never bounded by groups: every key counts */
+	if (state->keys != NULL)
+		return (int64) state->keys->used + (state->keys->has_zero ? 1 : 0);
 	unithash_start_iterate(state->units, &iterator);
 	while ((entry = unithash_iterate(state->units, &iterator)) != NULL)
 	{
