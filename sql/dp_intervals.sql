@@ -25,19 +25,26 @@ SELECT i,
        (SELECT ciam_privacy.dp_count(v, 1.0, 1e-5) FROM interval_data WHERE i > 0) AS count_gauss,
        (SELECT ciam_privacy.dp_sum(v, 0, 100, 1.0) FROM interval_data WHERE i > 0) AS sum_laplace,
        (SELECT ciam_privacy.dp_count_units(unit, 1, 0.5) FROM interval_data WHERE i > 0) AS units,
-       (SELECT ciam_privacy.dp_avg(v, 0, 100, 0.1) FROM interval_data WHERE i > 0) AS mean
+       (SELECT ciam_privacy.dp_avg(v, 0, 100, 0.1) FROM interval_data WHERE i > 0) AS mean,
+       (SELECT ciam_privacy.dp_variance(v, 0, 100, 1.0) FROM interval_data WHERE i > 0) AS variance,
+       (SELECT ciam_privacy.dp_stddev(v, 0, 100, 1.0, 1e-6) FROM interval_data WHERE i > 0) AS stddev
 FROM generate_series(1, 300) i;
 SELECT count(*) FILTER (WHERE 1000 BETWEEN c.low AND c.high) >= 255 AS count_laplace,
        count(*) FILTER (WHERE 1000 BETWEEN g.low AND g.high) >= 255 AS count_gauss,
        count(*) FILTER (WHERE 49500 BETWEEN s.low AND s.high) >= 255 AS sum_laplace,
        count(*) FILTER (WHERE 250 BETWEEN u.low AND u.high) >= 255 AS units,
-       count(*) FILTER (WHERE 49.5 BETWEEN m.low AND m.high) >= 255 AS mean
+       count(*) FILTER (WHERE 49.5 BETWEEN m.low AND m.high) >= 255 AS mean,
+       count(*) FILTER (WHERE 833.25 BETWEEN v.low AND v.high) >= 255 AS variance,
+       count(*) FILTER (WHERE 28.866 BETWEEN sd.low AND sd.high) >= 255 AS stddev,
+       max(v.high - v.low) < 2500 AS variance_not_trivial
 FROM interval_draws d,
      ciam_privacy.dp_count_interval(d.count_laplace, 1.0, 0.05) c,
      ciam_privacy.dp_count_interval(d.count_gauss, 1.0, 0.05, 1e-5) g,
      ciam_privacy.dp_sum_interval(d.sum_laplace, 0, 100, 1.0, 0.05) s,
      ciam_privacy.dp_count_units_interval(d.units, 0.5, 0.05) u,
-     ciam_privacy.dp_avg_interval(d.mean, 0, 100, 0.1, 0.05, 900) m;
+     ciam_privacy.dp_avg_interval(d.mean, 0, 100, 0.1, 0.05, 900) m,
+     ciam_privacy.dp_variance_interval(d.variance, 0, 100, 1.0, 0.05, 900) v,
+     ciam_privacy.dp_stddev_interval(d.stddev, 0, 100, 1.0, 0.05, 900, 1e-6) sd;
 -- and they are not trivially wide; a count interval never goes below 0
 SELECT * FROM ciam_privacy.dp_count_interval(0, 1.0, 0.05);
 

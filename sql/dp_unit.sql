@@ -68,6 +68,22 @@ SELECT epsilon_spent >= 0 AS charged FROM ciam_privacy.budget_status();
 
 -- GROUPING SETS cannot bound groups per unit
 SELECT k, ciam_privacy.dp_count_units(unit, 1, 1) FROM unit_data GROUP BY GROUPING SETS ((k), ());
+-- DISTINCT or ORDER BY aggregates need a sorted GROUP BY: rejected when planned
+SELECT k, ciam_privacy.dp_count_units(DISTINCT unit, 1, 1) FROM unit_data GROUP BY k;
+SELECT k, ciam_privacy.dp_count_units(unit, 1, 1), count(DISTINCT unit) FROM unit_data GROUP BY k;
+-- without GROUP BY, DISTINCT is allowed
+SELECT abs(ciam_privacy.dp_count_units(DISTINCT unit, 1, 10) - 50) < 4 AS ok FROM unit_data;
+-- partitionwise aggregation would bound groups per partition: one hash
+-- aggregate over all partitions is planned instead
+CREATE TABLE unit_parts (k int, unit int) PARTITION BY LIST (k);
+CREATE TABLE unit_parts_0 PARTITION OF unit_parts FOR VALUES IN (0);
+CREATE TABLE unit_parts_1 PARTITION OF unit_parts FOR VALUES IN (1);
+INSERT INTO unit_parts SELECT g % 2, g % 10 FROM generate_series(1, 1000) g;
+ANALYZE unit_parts;
+SET enable_partitionwise_aggregate = on;
+EXPLAIN (COSTS OFF) SELECT k, ciam_privacy.dp_count_units(unit, 1, 1) FROM unit_parts GROUP BY k;
+RESET enable_partitionwise_aggregate;
+DROP TABLE unit_parts;
 -- bounds out of range, noise too large
 SELECT ciam_privacy.dp_count(unit, 0, 1, 1) FROM unit_data;
 SELECT ciam_privacy.dp_count(unit, 1, 1001, 1) FROM unit_data;

@@ -222,13 +222,17 @@ DpQuantize(const DpGrid *grid, double value)
 {
 	int64		q;
 
+	/* Round half away from zero, without a call to llround() per row */
 	if (grid->family == DP_FAMILY_SUM)
 	{
+		double		scaled;
+
 		if (value <= grid->lower)
 			return grid->qlow;
 		if (value >= grid->upper)
 			return grid->qhigh;
-		q = (int64) llround(value * grid->scale);
+		scaled = value * grid->scale;
+		q = (scaled >= 0) ? (int64) (scaled + 0.5) : -(int64) (0.5 - scaled);
 	}
 	else
 	{
@@ -236,7 +240,7 @@ DpQuantize(const DpGrid *grid, double value)
 			return 0;
 		if (value >= grid->upper)
 			return grid->range;
-		q = (int64) llround((value - grid->lower) * grid->scale);
+		q = (int64) ((value - grid->lower) * grid->scale + 0.5);
 	}
 	/* rounding is monotone, but keep q within the range whatever happens */
 	if (q < grid->qlow)

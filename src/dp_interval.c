@@ -229,6 +229,86 @@ dp_avg_interval(PG_FUNCTION_ARGS)
 						  Min(estimate + t, params.upper));
 }
 
+/*
+ * Interval of a dp_variance release (square_root false) or a dp_stddev
+ * release (true). In units of the centered grid (x = 2q - R, |x| <= R),
+ * the release is S2' / n' - (S1' / n')^2, with noises Zn, Z1, Z2 on the
+ * count, the sum and the sum of squares. As for the mean,
+ * |S2' / n' - S2 / n| <= (|Z2| + R^2 |Zn|) / (n - |Zn|) = e2 and
+ * |S1' / n' - S1 / n| <= (|Z1| + R |Zn|) / (n - |Zn|) = e1, and
+ * |m'^2 - m^2| <= e1 (2 R + e1) since |m| <= R. Each noise is taken within
+ * its (1 - alpha / 3) half-width.
+ */
+static Datum
+VarianceInterval(FunctionCallInfo fcinfo, bool square_root)
+{
+	double		estimate = Float8Arg(fcinfo, 0, "estimate");
+	double		count_lower = Float8Arg(fcinfo, 5, "count_lower");
+	DpParams	params;
+	DpGrid		grid;
+	double		alpha;
+	double		count_error;
+	double		sum_error;
+	double		squares_error;
+	double		range;
+	double		step;
+	double		e1;
+	double		e2;
+	double		t;
+	double		variance;
+	double		limit;
+	double		low;
+	double		high;
+
+	IntervalParams(fcinfo, &params, 3, 4, 6, &alpha);
+	IntervalBounds(fcinfo, &params, 1);
+	params.kind = DP_AGG_VARIANCE;
+	params.max_rows = BoundArg(fcinfo, 7, "max_rows", CIAM_MAX_ROWS_LIMIT);
+	params.max_groups = BoundArg(fcinfo, 8, "max_groups", CIAM_MAX_GROUPS_LIMIT);
+	DpSetGrid(&grid, DP_FAMILY_VARIANCE, params.lower, params.upper);
+	count_error = DpNoiseHalfWidth(&params, DpGridSensitivity(&grid, DP_AGG_VARIANCE, 0, params.max_rows),
+								   3, alpha / 3);
+	sum_error = DpNoiseHalfWidth(&params, DpGridSensitivity(&grid, DP_AGG_VARIANCE, 1, params.max_rows),
+								 3, alpha / 3);
+	squares_error = DpNoiseHalfWidth(&params, DpGridSensitivity(&grid, DP_AGG_VARIANCE, 2, params.max_rows),
+									 3, alpha / 3);
+	limit = (params.upper - params.lower) * (params.upper - params.lower) / 4.0;
+	if (!(count_lower - count_error >= 1))
+		return ReturnInterval(fcinfo, 0, square_root ? sqrt(limit) : limit);
+
+	range = (double) grid.range;
+	e1 = (sum_error + range * count_error) / (count_lower - count_error);
+	e2 = (squares_error + range * range * count_error) / (count_lower - count_error);
+	/* x is in units of half a grid step */
+	step = 1.0 / grid.scale / 2.0;
+	t = (e2 + e1 * (2.0 * range + e1)) * step * step;
+
+	variance = square_root ? estimate * estimate : estimate;
+	low = Max(variance - t, 0);
+	high = Min(variance + t, limit);
+	if (square_root)
+		return ReturnInterval(fcinfo, sqrt(low), sqrt(high));
+	return ReturnInterval(fcinfo, low, high);
+}
+
+PG_FUNCTION_INFO_V1(dp_variance_interval);
+
+/* dp_variance_interval(estimate, lower, upper, epsilon, alpha, count_lower, delta, max_rows, max_groups) */
+Datum
+dp_variance_interval(PG_FUNCTION_ARGS)
+{
+	return VarianceInterval(fcinfo, false);
+}
+
+PG_FUNCTION_INFO_V1(dp_stddev_interval);
+
+/* dp_stddev_interval(estimate, lower, upper, epsilon, alpha, count_lower, delta, max_rows, max_groups) */
+Datum
+dp_stddev_interval(PG_FUNCTION_ARGS)
+{
+	return VarianceInterval(fcinfo, true);
+}
+
 PG_FUNCTION_INFO_V1(dp_percentile_rank_error);
 
 /*

@@ -34,18 +34,19 @@
  *	  has been read before the first group is finalized. The first final
  *	  call of a run walks the node's hash table, collects the units of
  *	  every group, applies max_groups, and marks every group's state as
- *	  bounded. query_charge.c refuses other strategies when the query starts,
+ *	  bounded. query_charge.c rejects other strategies when the query starts,
  *	  and the planner hook below removes sorted plans for queries that use
  *	  these forms, so that the planner picks a hash plan. A hash aggregate
- *	  that spilled to disk finalizes its groups in batches and is refused
+ *	  that spilled to disk finalizes its groups in batches and is rejected
  *	  too, with a hint to raise work_mem. The guarantee does not rest on the
  *	  SQL of the query: any query gets these bounds from the aggregate.
  *
  * Units
- *	  A unit is identified by the 64-bit extended hash of its value (the
- *	  type's own hash function, fixed seed). Two units with the same hash
- *	  are merged; merging only lowers what they can contribute together, so
- *	  it costs accuracy, never privacy. NULL units are skipped.
+ *	  An integer unit is identified by a bijective mix of its value, any
+ *	  other unit by the 64-bit extended hash of its value (the type's own
+ *	  hash function, fixed seed). Two units with the same hash are merged;
+ *	  merging only lowers what they can contribute together, so it costs
+ *	  accuracy, never privacy. NULL units are skipped.
  */
 #include "postgres.h"
 
@@ -92,15 +93,28 @@ typedef struct KeptValue
 	int64		q;				/* quantized value or bucket */
 } KeptValue;
 
+/* The values kept for one unit in one group: at most max_rows of them */
+typedef struct KeptBlock
+{
+	int32		nkept;
+	KeptValue	values[FLEXIBLE_ARRAY_MEMBER];
+} KeptBlock;
+
+/*
+ * One unit in one group's hash table. It fits in 16 bytes, because
+ * distinct counts over millions of units are bound by memory traffic.
+ */
 typedef struct UnitEntry
 {
 	uint64		key;
-	char		status;			/* for simplehash */
-	bool		dropped;		/* removed from this group by max_groups */
-	int32		rows;			/* rows seen, saturating */
-	int32		nkept;
-	KeptValue  *kept;			/* max_rows entries, or NULL */
+	uint32		kept;			/* 1 + index of its KeptBlock, or 0 */
+	uint16		rows;			/* rows seen, saturating at UINT16_MAX */
+	uint8		status;			/* for simplehash */
+	uint8		dropped;		/* removed from this group by max_groups */
 } UnitEntry;
+
+/* max_rows must stay below the saturation of UnitEntry.rows */
+StaticAssertDecl(CIAM_MAX_ROWS_LIMIT < PG_UINT16_MAX, "max_rows limit exceeds UnitEntry.rows");
 
 #define SH_PREFIX unithash
 #define SH_ELEMENT_TYPE UnitEntry
@@ -112,6 +126,23 @@ typedef struct UnitEntry
 #define SH_DECLARE
 #define SH_DEFINE
 #include "lib/simplehash.h"
+
+/*
+ * The keys of dp_count_units and dp_select_units while rows arrive: an
+ * open-addressing set of 8-byte keys (0 marks an empty slot, the key 0 has
+ * its own flag), half the memory of a UnitEntry table. Counting distinct
+ * units over millions of them is bound by memory traffic. The set becomes
+ * a UnitEntry table (MaterializeUnits) when the groups must be bounded or
+ * states combined.
+ */
+typedef struct KeySet
+{
+	uint64	   *slots;
+	uint32		mask;			/* number of slots - 1, a power of two - 1 */
+	uint32		used;
+	bool		has_zero;
+	uint64		last;			/* the key added last, 0 if none */
+} KeySet;
 
 typedef struct DpUnitState
 {
@@ -127,7 +158,19 @@ typedef struct DpUnitState
 	double		upper;
 	MemoryContext context;
 	unithash_hash *units;
+	UnitEntry  *last_entry;		/* the entry EnterUnit() returned last, or NULL */
+	KeySet	   *keys;			/* keys of UNIT_PRESENCE before materialization */
+	KeptBlock **blocks;			/* kept values of the units, by UnitEntry.kept */
+	uint32		nblocks;
+	uint32		maxblocks;
 } DpUnitState;
+
+/* The kept values of a unit, or NULL. */
+static inline KeptBlock *
+EntryBlock(const DpUnitState *state, const UnitEntry *entry)
+{
+	return entry->kept ? state->blocks[entry->kept - 1] : NULL;
+}
 
 static create_upper_paths_hook_type prev_create_upper_paths = NULL;
 
@@ -154,7 +197,7 @@ NewUnitState(FunctionCallInfo fcinfo, UnitMode mode, int32 max_rows)
 	state->mode = mode;
 	state->max_rows = max_rows;
 	state->context = aggcontext;
-	state->units = unithash_create(aggcontext, 16, NULL);
+	state->units = unithash_create(aggcontext, 4, NULL);
 	return state;
 }
 
@@ -162,7 +205,14 @@ NewUnitState(FunctionCallInfo fcinfo, UnitMode mode, int32 max_rows)
 static void
 SetUnitType(DpUnitState *state, Oid type, Oid collation)
 {
-	TypeCacheEntry *entry = lookup_type_cache(type, TYPECACHE_HASH_EXTENDED_PROC_FINFO);
+	TypeCacheEntry *entry;
+
+	/* UnitKey() mixes integers itself */
+	state->unit_type = type;
+	if (type == INT8OID || type == INT4OID || type == INT2OID)
+		return;
+
+	entry = lookup_type_cache(type, TYPECACHE_HASH_EXTENDED_PROC_FINFO);
 
 	if (!OidIsValid(entry->hash_extended_proc_finfo.fn_oid))
 		ereport(ERROR,
@@ -176,57 +226,112 @@ SetUnitType(DpUnitState *state, Oid type, Oid collation)
 	fmgr_info_copy(state->unit_hash, &entry->hash_extended_proc_finfo, state->context);
 }
 
+/*
+ * The key of a unit. Integer units are mixed by a bijection (the finalizer
+ * of SplitMix64), so distinct integers never share a key and no function
+ * call is made per row; other types use their extended hash function.
+ */
 static inline uint64
 UnitKey(DpUnitState *state, Datum unit)
 {
-	return DatumGetUInt64(FunctionCall2Coll(state->unit_hash, state->unit_collation, unit,
-											UInt64GetDatum(UNIT_HASH_SEED)));
+	uint64		x;
+
+	switch (state->unit_type)
+	{
+		case INT8OID:
+			x = (uint64) DatumGetInt64(unit);
+			break;
+		case INT4OID:
+			x = (uint64) (int64) DatumGetInt32(unit);
+			break;
+		case INT2OID:
+			x = (uint64) (int64) DatumGetInt16(unit);
+			break;
+		default:
+			return DatumGetUInt64(FunctionCall2Coll(state->unit_hash, state->unit_collation,
+													unit, UInt64GetDatum(UNIT_HASH_SEED)));
+	}
+	x = (x ^ (x >> 30)) * UINT64CONST(0xbf58476d1ce4e5b9);
+	x = (x ^ (x >> 27)) * UINT64CONST(0x94d049bb133111eb);
+	return x ^ (x >> 31);
 }
 
 /* Keep a value in a unit's random subset of at most max_rows values. */
 static inline void
 KeepValue(DpUnitState *state, UnitEntry *entry, uint64 priority, int64 q)
 {
+	KeptBlock  *block;
 	int			i;
 	int			largest = 0;
 
-	if (entry->kept == NULL)
-		entry->kept = MemoryContextAlloc(state->context,
-										 sizeof(KeptValue) * state->max_rows);
-	if (entry->nkept < state->max_rows)
+	if (entry->kept == 0)
 	{
-		entry->kept[entry->nkept].priority = priority;
-		entry->kept[entry->nkept].q = q;
-		entry->nkept++;
+		if (state->nblocks == state->maxblocks)
+		{
+			state->maxblocks = Max(state->maxblocks * 2, 64);
+			if (state->blocks == NULL)
+				state->blocks = MemoryContextAlloc(state->context,
+												   sizeof(KeptBlock *) * state->maxblocks);
+			else
+				state->blocks = repalloc_huge(state->blocks,
+											  sizeof(KeptBlock *) * state->maxblocks);
+		}
+		block = MemoryContextAlloc(state->context,
+								   offsetof(KeptBlock, values) +
+								   sizeof(KeptValue) * state->max_rows);
+		block->nkept = 0;
+		state->blocks[state->nblocks++] = block;
+		entry->kept = state->nblocks;
+	}
+	else
+		block = state->blocks[entry->kept - 1];
+
+	if (block->nkept < state->max_rows)
+	{
+		block->values[block->nkept].priority = priority;
+		block->values[block->nkept].q = q;
+		block->nkept++;
 		return;
 	}
-	for (i = 1; i < entry->nkept; i++)
+	for (i = 1; i < block->nkept; i++)
 	{
-		if (entry->kept[i].priority > entry->kept[largest].priority)
+		if (block->values[i].priority > block->values[largest].priority)
 			largest = i;
 	}
-	if (priority < entry->kept[largest].priority)
+	if (priority < block->values[largest].priority)
 	{
-		entry->kept[largest].priority = priority;
-		entry->kept[largest].q = q;
+		block->values[largest].priority = priority;
+		block->values[largest].q = q;
 	}
 }
 
-/* Find or add a unit's entry. */
+/*
+ * Find or add a unit's entry. Rows of one unit often come together, so the
+ * last entry is tried first; an insert may move entries, so only the entry
+ * returned after it is remembered, and MergeUnits() forgets it.
+ */
 static inline UnitEntry *
 EnterUnit(DpUnitState *state, uint64 key)
 {
 	bool		found;
-	UnitEntry  *entry = unithash_insert(state->units, key, &found);
+	UnitEntry  *entry = state->last_entry;
+
+	if (entry != NULL && entry->key == key)
+	{
+		if (entry->rows < PG_UINT16_MAX)
+			entry->rows++;
+		return entry;
+	}
+	entry = unithash_insert(state->units, key, &found);
+	state->last_entry = entry;
 
 	if (!found)
 	{
 		entry->dropped = false;
 		entry->rows = 0;
-		entry->nkept = 0;
-		entry->kept = NULL;
+		entry->kept = 0;
 	}
-	if (entry->rows < PG_INT32_MAX)
+	if (entry->rows < PG_UINT16_MAX)
 		entry->rows++;
 	return entry;
 }
@@ -265,6 +370,103 @@ dp_unit_count_transfn(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(state);
 }
 
+/* Create an empty key set. */
+static KeySet *
+NewKeySet(MemoryContext context)
+{
+	KeySet	   *set = MemoryContextAllocZero(context, sizeof(KeySet));
+
+	set->mask = 63;
+	set->slots = MemoryContextAllocZero(context, sizeof(uint64) * 64);
+	return set;
+}
+
+/* Double the slots of a key set and insert its keys again. */
+static void
+GrowKeySet(DpUnitState *state, KeySet *set)
+{
+	uint32		old_slots = set->mask + 1;
+	uint64	   *old = set->slots;
+	uint32		i;
+
+	if (old_slots >= ((uint32) 1 << 31))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many privacy units in one group")));
+	set->mask = old_slots * 2 - 1;
+	set->slots = MemoryContextAllocExtended(state->context,
+											sizeof(uint64) * (Size) (set->mask + 1),
+											MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	for (i = 0; i < old_slots; i++)
+	{
+		uint64		key = old[i];
+		uint32		slot;
+
+		if (key == 0)
+			continue;
+		slot = (uint32) (key ^ (key >> 32)) & set->mask;
+		while (set->slots[slot] != 0)
+			slot = (slot + 1) & set->mask;
+		set->slots[slot] = key;
+	}
+	pfree(old);
+}
+
+/* Add a key to a key set. */
+static inline void
+AddKey(DpUnitState *state, uint64 key)
+{
+	KeySet	   *set = state->keys;
+	uint32		slot;
+
+	if (key == 0)
+	{
+		set->has_zero = true;
+		return;
+	}
+	if (key == set->last)
+		return;
+	set->last = key;
+	slot = (uint32) (key ^ (key >> 32)) & set->mask;
+	for (;;)
+	{
+		uint64		found = set->slots[slot];
+
+		if (found == key)
+			return;
+		if (found == 0)
+			break;
+		slot = (slot + 1) & set->mask;
+	}
+	set->slots[slot] = key;
+	set->used++;
+	if ((uint64) set->used * 4 >= ((uint64) set->mask + 1) * 3)
+		GrowKeySet(state, set);
+}
+
+/* Move the keys of a key set into the state's UnitEntry table. */
+static void
+MaterializeUnits(DpUnitState *state)
+{
+	KeySet	   *set;
+	uint32		i;
+
+	if (state == NULL || state->keys == NULL)
+		return;
+	set = state->keys;
+	state->keys = NULL;
+	state->last_entry = NULL;
+	for (i = 0; i <= set->mask; i++)
+	{
+		if (set->slots[i] != 0)
+			(void) EnterUnit(state, set->slots[i]);
+	}
+	if (set->has_zero)
+		(void) EnterUnit(state, 0);
+	pfree(set->slots);
+	pfree(set);
+}
+
 PG_FUNCTION_INFO_V1(dp_count_units_transfn);
 
 /* (state, unit, max_groups, epsilon [, delta]) */
@@ -277,9 +479,17 @@ dp_count_units_transfn(PG_FUNCTION_ARGS)
 	{
 		state = NewUnitState(fcinfo, UNIT_PRESENCE, 1);
 		SetUnitType(state, get_fn_expr_argtype(fcinfo->flinfo, 1), PG_GET_COLLATION());
+		state->keys = NewKeySet(state->context);
 	}
 	if (!PG_ARGISNULL(1))
-		(void) EnterUnit(state, UnitKey(state, PG_GETARG_DATUM(1)));
+	{
+		uint64		key = UnitKey(state, PG_GETARG_DATUM(1));
+
+		if (state->keys != NULL)
+			AddKey(state, key);
+		else
+			(void) EnterUnit(state, key);
+	}
 	PG_RETURN_POINTER(state);
 }
 
@@ -414,23 +624,24 @@ MergeUnits(DpUnitState *into, DpUnitState *from)
 	unithash_iterator iterator;
 	UnitEntry  *source;
 
+	into->last_entry = NULL;
 	unithash_start_iterate(from->units, &iterator);
 	while ((source = unithash_iterate(from->units, &iterator)) != NULL)
 	{
 		bool		found;
 		UnitEntry  *entry = unithash_insert(into->units, source->key, &found);
+		KeptBlock  *block = EntryBlock(from, source);
 		int			i;
 
 		if (!found)
 		{
 			entry->dropped = false;
 			entry->rows = 0;
-			entry->nkept = 0;
-			entry->kept = NULL;
+			entry->kept = 0;
 		}
-		entry->rows = (int32) Min((int64) entry->rows + source->rows, PG_INT32_MAX);
-		for (i = 0; i < source->nkept; i++)
-			KeepValue(into, entry, source->kept[i].priority, source->kept[i].q);
+		entry->rows = (uint16) Min((int) entry->rows + source->rows, PG_UINT16_MAX);
+		for (i = 0; block != NULL && i < block->nkept; i++)
+			KeepValue(into, entry, block->values[i].priority, block->values[i].q);
 	}
 }
 
@@ -451,6 +662,8 @@ dp_unit_combinefn(PG_FUNCTION_ARGS)
 	}
 	if (state1 == NULL)
 		state1 = CopyUnitShape(fcinfo, state2);
+	MaterializeUnits(state1);
+	MaterializeUnits(state2);
 	if (state1->mode != state2->mode || state1->max_rows != state2->max_rows ||
 		state1->grid.lower != state2->grid.lower ||
 		state1->grid.upper != state2->grid.upper ||
@@ -474,6 +687,7 @@ dp_unit_serialize(PG_FUNCTION_ARGS)
 	UnitEntry  *entry;
 
 	DpRequireSerializeContext(fcinfo, "dp_unit_serialize");
+	MaterializeUnits(state);
 	pq_begintypsend(&buffer);
 	pq_sendbyte(&buffer, (uint8) state->mode);
 	pq_sendint32(&buffer, state->max_rows);
@@ -487,15 +701,17 @@ dp_unit_serialize(PG_FUNCTION_ARGS)
 	unithash_start_iterate(state->units, &iterator);
 	while ((entry = unithash_iterate(state->units, &iterator)) != NULL)
 	{
+		KeptBlock  *block = EntryBlock(state, entry);
+		int			nkept = block ? block->nkept : 0;
 		int			i;
 
 		pq_sendint64(&buffer, (int64) entry->key);
 		pq_sendint32(&buffer, entry->rows);
-		pq_sendint32(&buffer, entry->nkept);
-		for (i = 0; i < entry->nkept; i++)
+		pq_sendint32(&buffer, nkept);
+		for (i = 0; i < nkept; i++)
 		{
-			pq_sendint64(&buffer, (int64) entry->kept[i].priority);
-			pq_sendint64(&buffer, entry->kept[i].q);
+			pq_sendint64(&buffer, (int64) block->values[i].priority);
+			pq_sendint64(&buffer, block->values[i].q);
 		}
 	}
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buffer));
@@ -568,16 +784,15 @@ dp_unit_deserialize(PG_FUNCTION_ARGS)
 		UnitEntry  *entry;
 		int			k;
 
-		if (rows < 1 || nkept < 0 || nkept > max_rows || nkept > rows ||
+		if (rows < 1 || rows > PG_UINT16_MAX || nkept < 0 || nkept > max_rows || nkept > rows ||
 			(nkept > 0 && mode != UNIT_VALUES && mode != UNIT_BUCKETS))
 			InvalidUnitState("invalid unit entry");
 		entry = unithash_insert(state->units, key, &found);
 		if (found)
 			InvalidUnitState("duplicate unit");
 		entry->dropped = false;
-		entry->rows = rows;
-		entry->nkept = 0;
-		entry->kept = NULL;
+		entry->rows = (uint16) rows;
+		entry->kept = 0;
 		for (k = 0; k < nkept; k++)
 		{
 			uint64		priority = (uint64) pq_getmsgint64(&buffer);
@@ -643,6 +858,7 @@ GroupStates(AggState *aggstate, int transno)
 
 			if (pergroup == NULL || pergroup[transno].transValueIsNull)
 				continue;
+			MaterializeUnits((DpUnitState *) DatumGetPointer(pergroup[transno].transValue));
 			states = lappend(states, DatumGetPointer(pergroup[transno].transValue));
 		}
 		TermTupleHashIterator(&iterator);
@@ -835,6 +1051,9 @@ CountUnits(DpUnitState *state)
 
 	if (state == NULL)
 		return 0;
+	/* a key set is never bounded by groups: every key counts */
+	if (state->keys != NULL)
+		return (int64) state->keys->used + (state->keys->has_zero ? 1 : 0);
 	unithash_start_iterate(state->units, &iterator);
 	while ((entry = unithash_iterate(state->units, &iterator)) != NULL)
 	{
@@ -911,13 +1130,14 @@ SumKeptValues(DpUnitState *state, DpSums *sums)
 	unithash_start_iterate(state->units, &iterator);
 	while ((entry = unithash_iterate(state->units, &iterator)) != NULL)
 	{
+		KeptBlock  *block = EntryBlock(state, entry);
 		int			i;
 
-		if (entry->dropped)
+		if (entry->dropped || block == NULL)
 			continue;
-		for (i = 0; i < entry->nkept; i++)
+		for (i = 0; i < block->nkept; i++)
 		{
-			int64		q = entry->kept[i].q;
+			int64		q = block->values[i].q;
 
 			sums->count++;
 			sums->sum += q;
@@ -989,12 +1209,13 @@ UnitPercentileFinal(FunctionCallInfo fcinfo)
 		unithash_start_iterate(state->units, &iterator);
 		while ((entry = unithash_iterate(state->units, &iterator)) != NULL)
 		{
+			KeptBlock  *block = EntryBlock(state, entry);
 			int			i;
 
-			if (entry->dropped)
+			if (entry->dropped || block == NULL)
 				continue;
-			for (i = 0; i < entry->nkept; i++)
-				counts[entry->kept[i].q]++;
+			for (i = 0; i < block->nkept; i++)
+				counts[block->values[i].q]++;
 		}
 	}
 	result = DpReleasePercentile(params, counts);
@@ -1036,7 +1257,9 @@ ContainsUnitAggregate(Node *node, void *context)
  * paths, so that the plan can bound the groups of each unit (see the top
  * of this file). add_path() may already have discarded the hashed paths as
  * dominated by a sorted one, so a hashed path over the cheapest input is
- * added here when none is left.
+ * added here when none is left. Only one-node aggregation paths stay: an
+ * Append of one aggregate per partition (partitionwise aggregation) would
+ * bound a unit's groups in each partition separately.
  */
 static void
 ciam_create_upper_paths(PlannerInfo *root, UpperRelationKind stage,
@@ -1070,6 +1293,17 @@ ciam_create_upper_paths(PlannerInfo *root, UpperRelationKind stage,
 			else if (groups < 0)
 				groups = ((AggPath *) path)->numGroups;
 		}
+		/*
+		 * A hash aggregate cannot compute DISTINCT or ORDER BY aggregates.
+		 * The paths left would be sorted, or an Append of one aggregate per
+		 * partition, which would bound groups per partition only.
+		 */
+		if (root->numOrderedAggs > 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("per-unit DP aggregates cannot be used in a GROUP BY with DISTINCT or ORDER BY aggregates"),
+					 errdetail("Their groups must be computed by one hash aggregate, which cannot sort inside a group."),
+					 errhint("Drop DISTINCT: the per-unit forms count each unit once already.")));
 		if (hashed == NIL && input_rel->cheapest_total_path != NULL)
 		{
 			AggClauseCosts costs;

@@ -1,6 +1,8 @@
 /*
  * noise.c
- *	  Exact discrete Laplace noise from a cryptographic generator.
+ *	  Exact discrete Laplace and discrete Gaussian noise from a
+ *	  cryptographic generator, the calibration of the Gaussian, and the
+ *	  noise of one release (DpIntegerNoise) with its charge (DpSetCharge).
  *
  * Why integers
  *	  Floating-point noise leaks. A Laplace sample computed as -b * log(u)
@@ -28,7 +30,9 @@
  *	  fraction exactly, and the epsilon charged is the epsilon used.
  *
  * Real-valued results
- *	  dp_avg divides a noisy integer sum by a noisy integer count. Anything
+ *	  dp_sum releases its noisy integer times the grid step, a power of two,
+ *	  so the result is exactly a function of the noisy integer. dp_avg
+ *	  divides a noisy integer sum by a noisy integer count. Anything
  *	  computed from DP outputs alone is DP (post-processing), so the floating
  *	  point of that division cannot reveal more than the two noisy integers.
  *
@@ -450,6 +454,8 @@ SampleDiscreteGaussian(double sigma)
 	return result;
 }
 
+static double DiscreteGaussianDeltaBound(double epsilon, double sigma, uint64 sensitivity);
+
 /* Standard normal distribution function, from erfc() for accuracy in the tails */
 static double
 NormalCdf(double x)
@@ -530,15 +536,65 @@ TailSumUpper(double m, double sigma)
 }
 
 /*
- * An upper bound on the delta of the discrete Gaussian at integer
- * sensitivity s: Canonne, Kamath and Steinke (Theorem 7) give it exactly as
+ * Sum of exp(-x^2 / (2 sigma^2)) over the integers x >= m (m >= 0), term by
+ * term until the terms no longer change the sum.
+ */
+static double
+TailSumExact(double m, double sigma)
+{
+	double		sum = 0;
+	double		x;
+
+	for (x = m;; x += 1.0)
+	{
+		double		term = exp(-x * x / (2.0 * sigma * sigma));
+
+		sum += term;
+		if (term <= sum * 1e-18)
+			break;
+	}
+	return sum;
+}
+
+/*
+ * The delta of the discrete Gaussian at integer sensitivity s: Canonne,
+ * Kamath and Steinke (Theorem 7) give it exactly as
  * P[Y > epsilon sigma^2 / s - s / 2] - e^epsilon P[Y > epsilon sigma^2 / s + s / 2]
- * for Y discrete Gaussian. The normalizing sum lies between sqrt(2 pi) sigma
- * and sqrt(2 pi) sigma (1 + 2 q / (1 - q)), q = exp(-2 pi^2 sigma^2)
- * (Poisson summation), and the tails are bounded as above.
+ * for Y discrete Gaussian. For sigma up to 10^4 the sums are computed term
+ * by term, with a margin for rounding. Above, an upper bound: the
+ * normalizing sum lies between sqrt(2 pi) sigma and
+ * sqrt(2 pi) sigma (1 + 2 q / (1 - q)), q = exp(-2 pi^2 sigma^2) (Poisson
+ * summation), and the tails are bounded as above. The bound shifts the
+ * tails by at most one, which for such sigma changes delta by a factor
+ * near exp(epsilon / s), close to 1 since s is then large or epsilon small.
  */
 static double
 DiscreteGaussianDelta(double epsilon, double sigma, uint64 sensitivity)
+{
+	if (sigma <= 1e4)
+	{
+		double		s = (double) sensitivity;
+		double		a1 = epsilon * sigma * sigma / s - s / 2.0;
+		double		a2 = epsilon * sigma * sigma / s + s / 2.0;
+		double		norm;
+		double		tail1;
+		double		tail2;
+		double		delta;
+
+		if (a1 < 0)
+			return 1.0;
+		norm = 2.0 * TailSumExact(0, sigma) - 1.0;
+		tail1 = TailSumExact(floor(a1) + 1.0, sigma) / norm;
+		tail2 = TailSumExact(floor(a2) + 1.0, sigma) / norm;
+		delta = tail1 - exp(epsilon) * tail2;
+		return delta + (tail1 + exp(epsilon) * tail2) * 1e-12 + 1e-300;
+	}
+	return DiscreteGaussianDeltaBound(epsilon, sigma, sensitivity);
+}
+
+/* The upper bound used above sigma = 10^4. */
+static double
+DiscreteGaussianDeltaBound(double epsilon, double sigma, uint64 sensitivity)
 {
 	double		s = (double) sensitivity;
 	double		a1 = epsilon * sigma * sigma / s - s / 2.0;

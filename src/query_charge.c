@@ -510,7 +510,7 @@ ValidateParams(const DpFinalFunction *final, Aggref *aggref, EState *estate,
 							   CIAM_BOUND_MIN_WIDTH)));
 	}
 
-	/* The noise must be representable: refuse it here, before any charge */
+	/* The noise must be representable: reject it here, before any charge */
 	if (kind != DP_AGG_PERCENTILE)
 	{
 		for (part = 0; part < parts; part++)
@@ -601,7 +601,7 @@ CountGroupingSets(Agg *agg)
  * its groups are known, which holds when every group is finalized after
  * all input was read: a plain aggregate (one group) or a hash aggregate.
  * A sorted aggregate finalizes each group before reading the next, so it
- * is refused; the planner hook in dp_unit.c removes such plans.
+ * is rejected; the planner hook in dp_unit.c removes such plans.
  */
 static void
 CheckUnitAggStrategy(AggState *aggstate, Aggref *aggref)
@@ -619,7 +619,7 @@ CheckUnitAggStrategy(AggState *aggstate, Aggref *aggref)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("%s needs a hashed GROUP BY", get_func_name(aggref->aggfnoid)),
 				 errdetail("A unit's groups are chosen once all groups are known; a sorted aggregate releases each group before it reads the next."),
-				 errhint("Group by keys that can be hashed, and leave enable_hashagg on.")));
+				 errhint("Group by keys that can be hashed.")));
 }
 
 /* Record the DP aggregates an Agg node finalizes. */

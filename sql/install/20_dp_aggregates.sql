@@ -6,7 +6,9 @@
 -- rows. A form with a delta after epsilon uses the Gaussian mechanism,
 -- charged as (epsilon, delta) or, with ciam_privacy.gaussian_accounting =
 -- zcdp, as rho-zCDP. Values may be smallint, integer, bigint, real, double
--- precision or numeric. docs/dp.md describes them all.
+-- precision or numeric. docs/dp.md describes them all. SSPACE is the
+-- state size the planner assumes for a hash aggregate: a per-unit state
+-- starts near 256 bytes and grows with its units.
 ------------------------------------------------------------------------
 
 -- dp_count, row-level
@@ -267,6 +269,7 @@ LANGUAGE C VOLATILE PARALLEL SAFE;
 CREATE AGGREGATE @extschema@.dp_percentile(value "any", percentile float8, lower float8, upper float8, epsilon float8) (
     SFUNC = @extschema@.dp_percentile_transfn,
     STYPE = internal,
+    SSPACE = 16416,
     FINALFUNC = @extschema@.dp_percentile_finalfn,
     COMBINEFUNC = @extschema@.dp_percentile_combinefn,
     SERIALFUNC = @extschema@.dp_percentile_serialize,
@@ -279,6 +282,7 @@ COMMENT ON AGGREGATE @extschema@.dp_percentile("any", float8, float8, float8, fl
 CREATE AGGREGATE @extschema@.dp_median(value "any", lower float8, upper float8, epsilon float8) (
     SFUNC = @extschema@.dp_median_transfn,
     STYPE = internal,
+    SSPACE = 16416,
     FINALFUNC = @extschema@.dp_median_finalfn,
     COMBINEFUNC = @extschema@.dp_percentile_combinefn,
     SERIALFUNC = @extschema@.dp_percentile_serialize,
@@ -326,6 +330,7 @@ LANGUAGE C VOLATILE PARALLEL SAFE;
 CREATE AGGREGATE @extschema@.dp_count(unit "any", max_rows int4, max_groups int4, epsilon float8) (
     SFUNC = @extschema@.dp_unit_count_transfn,
     STYPE = internal,
+    SSPACE = 256,
     FINALFUNC = @extschema@.dp_unit_count_finalfn,
     COMBINEFUNC = @extschema@.dp_unit_combinefn,
     SERIALFUNC = @extschema@.dp_unit_serialize,
@@ -338,6 +343,7 @@ COMMENT ON AGGREGATE @extschema@.dp_count("any", int4, int4, float8) IS
 CREATE AGGREGATE @extschema@.dp_count(unit "any", max_rows int4, max_groups int4, epsilon float8, delta float8) (
     SFUNC = @extschema@.dp_unit_count_transfn,
     STYPE = internal,
+    SSPACE = 256,
     FINALFUNC = @extschema@.dp_unit_count_finalfn,
     COMBINEFUNC = @extschema@.dp_unit_combinefn,
     SERIALFUNC = @extschema@.dp_unit_serialize,
@@ -370,6 +376,7 @@ LANGUAGE C VOLATILE PARALLEL SAFE;
 CREATE AGGREGATE @extschema@.dp_count_units(unit "any", max_groups int4, epsilon float8) (
     SFUNC = @extschema@.dp_count_units_transfn,
     STYPE = internal,
+    SSPACE = 256,
     FINALFUNC = @extschema@.dp_count_units_finalfn,
     COMBINEFUNC = @extschema@.dp_unit_combinefn,
     SERIALFUNC = @extschema@.dp_unit_serialize,
@@ -382,6 +389,7 @@ COMMENT ON AGGREGATE @extschema@.dp_count_units("any", int4, float8) IS
 CREATE AGGREGATE @extschema@.dp_count_units(unit "any", max_groups int4, epsilon float8, delta float8) (
     SFUNC = @extschema@.dp_count_units_transfn,
     STYPE = internal,
+    SSPACE = 256,
     FINALFUNC = @extschema@.dp_count_units_finalfn,
     COMBINEFUNC = @extschema@.dp_unit_combinefn,
     SERIALFUNC = @extschema@.dp_unit_serialize,
@@ -394,6 +402,7 @@ COMMENT ON AGGREGATE @extschema@.dp_count_units("any", int4, float8, float8) IS
 CREATE AGGREGATE @extschema@.dp_select_units(unit "any", max_groups int4, epsilon float8, delta float8) (
     SFUNC = @extschema@.dp_count_units_transfn,
     STYPE = internal,
+    SSPACE = 256,
     FINALFUNC = @extschema@.dp_select_units_finalfn,
     COMBINEFUNC = @extschema@.dp_unit_combinefn,
     SERIALFUNC = @extschema@.dp_unit_serialize,
@@ -441,6 +450,7 @@ LANGUAGE C VOLATILE PARALLEL SAFE;
 CREATE AGGREGATE @extschema@.dp_sum(unit "any", value "any", lower float8, upper float8, max_rows int4, max_groups int4, epsilon float8) (
     SFUNC = @extschema@.dp_unit_sum_transfn,
     STYPE = internal,
+    SSPACE = 256,
     FINALFUNC = @extschema@.dp_unit_sum_finalfn,
     COMBINEFUNC = @extschema@.dp_unit_combinefn,
     SERIALFUNC = @extschema@.dp_unit_serialize,
@@ -453,6 +463,7 @@ COMMENT ON AGGREGATE @extschema@.dp_sum("any", "any", float8, float8, int4, int4
 CREATE AGGREGATE @extschema@.dp_sum(unit "any", value "any", lower float8, upper float8, max_rows int4, max_groups int4, epsilon float8, delta float8) (
     SFUNC = @extschema@.dp_unit_sum_transfn,
     STYPE = internal,
+    SSPACE = 256,
     FINALFUNC = @extschema@.dp_unit_sum_finalfn,
     COMBINEFUNC = @extschema@.dp_unit_combinefn,
     SERIALFUNC = @extschema@.dp_unit_serialize,
@@ -470,6 +481,7 @@ LANGUAGE C VOLATILE PARALLEL SAFE;
 CREATE AGGREGATE @extschema@.dp_avg(unit "any", value "any", lower float8, upper float8, max_rows int4, max_groups int4, epsilon float8) (
     SFUNC = @extschema@.dp_unit_mean_transfn,
     STYPE = internal,
+    SSPACE = 256,
     FINALFUNC = @extschema@.dp_unit_avg_finalfn,
     COMBINEFUNC = @extschema@.dp_unit_combinefn,
     SERIALFUNC = @extschema@.dp_unit_serialize,
@@ -482,6 +494,7 @@ COMMENT ON AGGREGATE @extschema@.dp_avg("any", "any", float8, float8, int4, int4
 CREATE AGGREGATE @extschema@.dp_avg(unit "any", value "any", lower float8, upper float8, max_rows int4, max_groups int4, epsilon float8, delta float8) (
     SFUNC = @extschema@.dp_unit_mean_transfn,
     STYPE = internal,
+    SSPACE = 256,
     FINALFUNC = @extschema@.dp_unit_avg_finalfn,
     COMBINEFUNC = @extschema@.dp_unit_combinefn,
     SERIALFUNC = @extschema@.dp_unit_serialize,
@@ -499,6 +512,7 @@ LANGUAGE C VOLATILE PARALLEL SAFE;
 CREATE AGGREGATE @extschema@.dp_variance(unit "any", value "any", lower float8, upper float8, max_rows int4, max_groups int4, epsilon float8) (
     SFUNC = @extschema@.dp_unit_variance_transfn,
     STYPE = internal,
+    SSPACE = 256,
     FINALFUNC = @extschema@.dp_unit_variance_finalfn,
     COMBINEFUNC = @extschema@.dp_unit_combinefn,
     SERIALFUNC = @extschema@.dp_unit_serialize,
@@ -511,6 +525,7 @@ COMMENT ON AGGREGATE @extschema@.dp_variance("any", "any", float8, float8, int4,
 CREATE AGGREGATE @extschema@.dp_variance(unit "any", value "any", lower float8, upper float8, max_rows int4, max_groups int4, epsilon float8, delta float8) (
     SFUNC = @extschema@.dp_unit_variance_transfn,
     STYPE = internal,
+    SSPACE = 256,
     FINALFUNC = @extschema@.dp_unit_variance_finalfn,
     COMBINEFUNC = @extschema@.dp_unit_combinefn,
     SERIALFUNC = @extschema@.dp_unit_serialize,
@@ -528,6 +543,7 @@ LANGUAGE C VOLATILE PARALLEL SAFE;
 CREATE AGGREGATE @extschema@.dp_stddev(unit "any", value "any", lower float8, upper float8, max_rows int4, max_groups int4, epsilon float8) (
     SFUNC = @extschema@.dp_unit_variance_transfn,
     STYPE = internal,
+    SSPACE = 256,
     FINALFUNC = @extschema@.dp_unit_stddev_finalfn,
     COMBINEFUNC = @extschema@.dp_unit_combinefn,
     SERIALFUNC = @extschema@.dp_unit_serialize,
@@ -540,6 +556,7 @@ COMMENT ON AGGREGATE @extschema@.dp_stddev("any", "any", float8, float8, int4, i
 CREATE AGGREGATE @extschema@.dp_stddev(unit "any", value "any", lower float8, upper float8, max_rows int4, max_groups int4, epsilon float8, delta float8) (
     SFUNC = @extschema@.dp_unit_variance_transfn,
     STYPE = internal,
+    SSPACE = 256,
     FINALFUNC = @extschema@.dp_unit_stddev_finalfn,
     COMBINEFUNC = @extschema@.dp_unit_combinefn,
     SERIALFUNC = @extschema@.dp_unit_serialize,
@@ -572,6 +589,7 @@ LANGUAGE C VOLATILE PARALLEL SAFE;
 CREATE AGGREGATE @extschema@.dp_percentile(unit "any", value "any", percentile float8, lower float8, upper float8, max_rows int4, max_groups int4, epsilon float8) (
     SFUNC = @extschema@.dp_unit_percentile_transfn,
     STYPE = internal,
+    SSPACE = 256,
     FINALFUNC = @extschema@.dp_unit_percentile_finalfn,
     COMBINEFUNC = @extschema@.dp_unit_combinefn,
     SERIALFUNC = @extschema@.dp_unit_serialize,
@@ -584,6 +602,7 @@ COMMENT ON AGGREGATE @extschema@.dp_percentile("any", "any", float8, float8, flo
 CREATE AGGREGATE @extschema@.dp_median(unit "any", value "any", lower float8, upper float8, max_rows int4, max_groups int4, epsilon float8) (
     SFUNC = @extschema@.dp_unit_median_transfn,
     STYPE = internal,
+    SSPACE = 256,
     FINALFUNC = @extschema@.dp_unit_median_finalfn,
     COMBINEFUNC = @extschema@.dp_unit_combinefn,
     SERIALFUNC = @extschema@.dp_unit_serialize,

@@ -48,6 +48,28 @@ LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.dp_avg_interval(float8, float8, float8, float8, float8, float8, float8, int4, int4) IS
     '(1 - alpha) confidence interval of a dp_avg result, given a lower bound on the number of values (for example the low end of a dp_count interval)';
 
+CREATE FUNCTION @extschema@.dp_variance_interval(
+    estimate float8, lower float8, upper float8, epsilon float8, alpha float8,
+    count_lower float8,
+    delta float8 DEFAULT NULL, max_rows int4 DEFAULT 1, max_groups int4 DEFAULT 1,
+    OUT low float8, OUT high float8)
+RETURNS record
+AS 'MODULE_PATHNAME', 'dp_variance_interval'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.dp_variance_interval(float8, float8, float8, float8, float8, float8, float8, int4, int4) IS
+    '(1 - alpha) confidence interval of a dp_variance result, given a lower bound on the number of values';
+
+CREATE FUNCTION @extschema@.dp_stddev_interval(
+    estimate float8, lower float8, upper float8, epsilon float8, alpha float8,
+    count_lower float8,
+    delta float8 DEFAULT NULL, max_rows int4 DEFAULT 1, max_groups int4 DEFAULT 1,
+    OUT low float8, OUT high float8)
+RETURNS record
+AS 'MODULE_PATHNAME', 'dp_stddev_interval'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.dp_stddev_interval(float8, float8, float8, float8, float8, float8, float8, int4, int4) IS
+    '(1 - alpha) confidence interval of a dp_stddev result, given a lower bound on the number of values';
+
 CREATE FUNCTION @extschema@.dp_percentile_rank_error(
     epsilon float8, alpha float8, max_rows int4 DEFAULT 1, max_groups int4 DEFAULT 1)
 RETURNS float8
