@@ -259,7 +259,7 @@ DefineDpSettings(void)
 							 &gaussian_accounting,
 							 GAUSSIAN_APPROXIMATE,
 							 gaussian_accounting_options,
-							 PGC_USERSET, 0, NULL, NULL, NULL);
+							 PGC_SUSET, 0, NULL, NULL, NULL);
 }
 
 /* Classify an aggregate function by its OID, through pg_aggregate. */
