@@ -445,6 +445,7 @@ ChargeLoginRole(const DpCharge *charge, const char *what)
 	Oid			roleid = GetAuthenticatedUserId();
 	char	   *rolename = GetUserNameFromId(roleid, true);
 	Relation	rel;
+	Relation	ledger;
 	ItemPointerData tid;
 	BudgetRow	row;
 
@@ -456,6 +457,7 @@ ChargeLoginRole(const DpCharge *charge, const char *what)
 	}
 
 	rel = OpenBudgetTable(RowExclusiveLock);
+	ledger = OpenLedgerForAppend();
 	if (!FindBudgetRow(rel, roleid, &tid))
 	{
 		AppendLedgerRow(LEDGER_REFUSED, roleid, charge->epsilon_nanos,
@@ -470,6 +472,17 @@ ChargeLoginRole(const DpCharge *charge, const char *what)
 				 errhint("The data owner grants one with ciam_privacy.set_budget().")));
 	}
 
+	/*
+	 * From the change of the budget row until its ledger row is on disk, a
+	 * cancel, a timeout or pg_terminate_backend() waits, so that no charge
+	 * goes unrecorded. The ledger's table lock is already held; the waits
+	 * left are short ones, for the page that the ledger grows by.
+	 *
+	 * NOTE: an error raised in between (out of memory, a read error on the
+	 * ledger's last page) still leaves a charge without its ledger row; the
+	 * charge stays, which errs on the side of privacy.
+	 */
+	HOLD_INTERRUPTS();
 	if (!ChangeBudgetRow(rel, &tid, roleid, BUDGET_CHARGE, charge, &row))
 	{
 		char	   *needed = FormatCharge(charge);
@@ -483,6 +496,7 @@ ChargeLoginRole(const DpCharge *charge, const char *what)
 		AppendLedgerRow(LEDGER_REFUSED, roleid, charge->epsilon_nanos,
 						charge->delta_attos, charge->rho_nanos,
 						row.limit_nanos, row.spent_nanos, what);
+		RESUME_INTERRUPTS();
 
 		ereport(LOG,
 				(errmsg("ciam_privacy: rejected %s for role \"%s\": needs %s; %s remain of the limits %s",
@@ -500,6 +514,8 @@ ChargeLoginRole(const DpCharge *charge, const char *what)
 	AppendLedgerRow(LEDGER_RELEASED, roleid, charge->epsilon_nanos,
 					charge->delta_attos, charge->rho_nanos,
 					row.limit_nanos, row.spent_nanos, what);
+	RESUME_INTERRUPTS();
+	table_close(ledger, RowExclusiveLock);
 	table_close(rel, RowExclusiveLock);
 }
 
@@ -524,17 +540,23 @@ bool
 ResetBudgetSpending(Oid roleid, bool new_period, const char *what)
 {
 	Relation	rel = OpenBudgetTable(RowExclusiveLock);
+	Relation	ledger = OpenLedgerForAppend();
 	ItemPointerData tid;
 	BudgetRow	row;
 
 	if (!FindBudgetRow(rel, roleid, &tid))
 	{
+		table_close(ledger, RowExclusiveLock);
 		table_close(rel, RowExclusiveLock);
 		return false;
 	}
+	/* Recorded whole or not at all, as a charge in ChargeLoginRole() */
+	HOLD_INTERRUPTS();
 	ChangeBudgetRow(rel, &tid, roleid, BUDGET_RESET_SPENDING, NULL, &row);
 	AppendLedgerRow(new_period ? LEDGER_PERIOD_RENEWED : LEDGER_SPENDING_RESET,
 					roleid, 0, 0, 0, row.limit_nanos, row.spent_nanos, what);
+	RESUME_INTERRUPTS();
+	table_close(ledger, RowExclusiveLock);
 	table_close(rel, RowExclusiveLock);
 	return true;
 }
@@ -553,6 +575,7 @@ set_budget(PG_FUNCTION_ARGS)
 	double		delta;
 	DpCharge	limits = {0, 0, 0};
 	Relation	rel;
+	Relation	ledger;
 	ItemPointerData tid;
 	BudgetRow	row;
 
@@ -586,9 +609,18 @@ set_budget(PG_FUNCTION_ARGS)
 				 errdetail("Queries are charged to the role that logged in, so this budget is never spent.")));
 
 	rel = OpenBudgetTable(RowExclusiveLock);
+	ledger = OpenLedgerForAppend();
 	row.spent_nanos = 0;
 	if (FindBudgetRow(rel, roleid, &tid))
+	{
+		/* Recorded whole or not at all, as a charge in ChargeLoginRole() */
+		HOLD_INTERRUPTS();
 		ChangeBudgetRow(rel, &tid, roleid, BUDGET_SET_LIMIT, &limits, &row);
+		AppendLedgerRow(LEDGER_LIMIT_SET, roleid, limits.epsilon_nanos,
+						limits.delta_attos, 0, limits.epsilon_nanos,
+						row.spent_nanos, "set_budget");
+		RESUME_INTERRUPTS();
+	}
 	else
 	{
 		Oid			argtypes[3] = {OIDOID, INT8OID, INT8OID};
@@ -604,10 +636,16 @@ set_budget(PG_FUNCTION_ARGS)
 								  3, argtypes, args, NULL, false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "could not insert the budget row of role %u", roleid);
 		SPI_finish();
+		/*
+		 * The INSERT is transactional: a cancel before the ledger row rolls
+		 * it back, and one after leaves a limit_set row for a budget that
+		 * was never created, which overstates rather than hides a change.
+		 */
+		AppendLedgerRow(LEDGER_LIMIT_SET, roleid, limits.epsilon_nanos,
+						limits.delta_attos, 0, limits.epsilon_nanos,
+						row.spent_nanos, "set_budget");
 	}
-	AppendLedgerRow(LEDGER_LIMIT_SET, roleid, limits.epsilon_nanos,
-					limits.delta_attos, 0, limits.epsilon_nanos, row.spent_nanos,
-					"set_budget");
+	table_close(ledger, RowExclusiveLock);
 	table_close(rel, RowExclusiveLock);
 	PG_RETURN_VOID();
 }

@@ -162,6 +162,7 @@ typedef enum LedgerEvent
 	LEDGER_PERIOD_RENEWED		/* a budget period began, spending reset */
 } LedgerEvent;
 
+extern Relation OpenLedgerForAppend(void);
 extern void AppendLedgerRow(LedgerEvent event, Oid roleid, int64 epsilon_nanos,
 							int64 delta_attos, int64 rho_nanos,
 							int64 limit_nanos, int64 spent_nanos,

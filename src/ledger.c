@@ -136,6 +136,20 @@ OpenLedgerTable(void)
 	return rel;
 }
 
+/*
+ * Open the ledger, taking its table lock and checking its shape, before a
+ * budget change. A wait for this lock can end in a cancel, a
+ * statement_timeout or a lock_timeout. It must happen before the budget row
+ * changes, so that an interrupted charge leaves neither a charge nor a
+ * ledger row. While the caller keeps the table open, AppendLedgerRow()
+ * opens it without waiting; the caller closes it with RowExclusiveLock.
+ */
+Relation
+OpenLedgerForAppend(void)
+{
+	return OpenLedgerTable();
+}
+
 /* Copy text for the ledger, cut at a character boundary. */
 static Datum
 ClippedText(const char *text)
