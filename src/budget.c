@@ -532,6 +532,26 @@ RoleHasBudget(Oid roleid)
 }
 
 /*
+ * Read a role's epsilon limit. Returns false if the role has no budget row.
+ */
+bool
+GetBudgetEpsilonLimit(Oid roleid, int64 *limit_nanos)
+{
+	Relation	rel = OpenBudgetTable(AccessShareLock);
+	ItemPointerData tid;
+	BudgetRow	row;
+	bool		found = FindBudgetRow(rel, roleid, &tid);
+
+	if (found)
+	{
+		ChangeBudgetRow(rel, &tid, roleid, BUDGET_READ, NULL, &row);
+		*limit_nanos = row.limit_nanos;
+	}
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+/*
  * Reset a role's spending to zero in place, keeping its limits, and record
  * it in the ledger as a reset or as the start of a budget period. Returns
  * false if the role has no budget row.

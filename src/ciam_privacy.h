@@ -137,6 +137,7 @@ extern void DpChargeMultiply(DpCharge *charge, int factor);
 extern double EpsilonFromNanos(int64 nanos);
 extern double DeltaFromAttos(int64 attos);
 extern bool RoleHasBudget(Oid roleid);
+extern bool GetBudgetEpsilonLimit(Oid roleid, int64 *limit_nanos);
 extern bool ResetBudgetSpending(Oid roleid, bool new_period, const char *what);
 
 /* dp_unit.c */
