@@ -448,6 +448,7 @@ ChargeLoginRole(const DpCharge *charge, const char *what)
 	Relation	ledger;
 	ItemPointerData tid;
 	BudgetRow	row;
+	XLogRecPtr	lsn;
 
 	/* A hot standby cannot write the budget table; see standby_budget.c */
 	if (RecoveryInProgress())
@@ -511,9 +512,11 @@ ChargeLoginRole(const DpCharge *charge, const char *what)
 	}
 
 	/* Flushes WAL past the charge too, before any row is read */
-	AppendLedgerRow(LEDGER_RELEASED, roleid, charge->epsilon_nanos,
-					charge->delta_attos, charge->rho_nanos,
-					row.limit_nanos, row.spent_nanos, what);
+	lsn = AppendLedgerRow(LEDGER_RELEASED, roleid, charge->epsilon_nanos,
+						  charge->delta_attos, charge->rho_nanos,
+						  row.limit_nanos, row.spent_nanos, what);
+	/* And on the synchronous standbys, so that a failover keeps it */
+	WaitForSyncStandbys(lsn);
 	RESUME_INTERRUPTS();
 	table_close(ledger, RowExclusiveLock);
 	table_close(rel, RowExclusiveLock);

@@ -164,10 +164,11 @@ typedef enum LedgerEvent
 } LedgerEvent;
 
 extern Relation OpenLedgerForAppend(void);
-extern void AppendLedgerRow(LedgerEvent event, Oid roleid, int64 epsilon_nanos,
+extern XLogRecPtr AppendLedgerRow(LedgerEvent event, Oid roleid, int64 epsilon_nanos,
 							int64 delta_attos, int64 rho_nanos,
 							int64 limit_nanos, int64 spent_nanos,
 							const char *description);
+extern void WaitForSyncStandbys(XLogRecPtr lsn);
 extern bool IsolationCheckCached(Oid analyst);
 extern void RememberIsolationCheck(Oid analyst);
 extern void ChargeStandbyBudget(Oid roleid, const DpCharge *charge,
