@@ -23,8 +23,11 @@
  *	  one flush makes both durable (concurrent flushers share one fsync
  *	  through XLogFlush's group commit).
  *
- *	  Triggers reject INSERT, UPDATE, DELETE and TRUNCATE from SQL: only
- *	  this file writes the table, and it fires no triggers. VACUUM finds no
+ *	  Triggers reject UPDATE, DELETE and TRUNCATE from SQL. This file
+ *	  fires no triggers. INSERT is not rejected, because restoring a dump
+ *	  copies the rows back with COPY. No privilege on the table is granted
+ *	  to PUBLIC, so only superusers and roles granted INSERT can insert.
+ *	  NOTE: such a role can therefore add forged rows. VACUUM finds no
  *	  dead tuple to remove and nothing to freeze, and an appended frozen
  *	  tuple leaves a page's all-visible bit correct, so it is not cleared.
  *
