@@ -435,6 +435,10 @@ RemainingEpsilonNanos(const BudgetRow *row)
  * Charge the login role a privacy cost, or raise an error and release
  * nothing. The role is the authenticated user: SET ROLE and SET SESSION
  * AUTHORIZATION do not change it, so an analyst cannot charge anyone else.
+ * NOTE: code of another role that this session runs (a trigger on that
+ * role's table, its function or view, SECURITY DEFINER or not) is charged
+ * here too, and may store the result where its author can read it. An
+ * analyst with a writable schema can set such a trap for another.
  * The charge is applied whole or not at all: it fits if, after it, the
  * composition of everything the role spent (TotalEpsilonNanos) is within
  * the epsilon limit and the deltas within the delta limit.
