@@ -7,6 +7,8 @@
 -- query read, to every role by default. So do the server-wide counters of
 -- pg_stat_bgwriter, pg_stat_wal and pg_stat_slru on a quiet server: a query
 -- on a table that is not cached allocates one buffer per page it reads.
+-- pg_locks (pg_lock_status) shows which views another session has locked,
+-- when and for how long, and each charge as a lock on the budget.
 -- This revokes them from PUBLIC in the current database and grants them to
 -- pg_read_all_stats, so monitoring roles keep them. publish_view() refuses
 -- analysts who can still read them.
@@ -41,7 +43,8 @@ BEGIN
                                  'pg_stat_get_bgwriter_timed_checkpoints',
                                  'pg_stat_get_bgwriter_requested_checkpoints',
                                  'pg_stat_get_checkpoint_write_time',
-                                 'pg_stat_get_checkpoint_sync_time')))
+                                 'pg_stat_get_checkpoint_sync_time',
+                                 'pg_lock_status')))
        OR p.proname IN ('pg_stat_statements', 'pg_stat_statements_info');
     EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', counters);
     EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO pg_read_all_stats', counters);
@@ -59,5 +62,5 @@ END;
 $$;
 REVOKE ALL ON FUNCTION @extschema@.restrict_statistics() FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.restrict_statistics() IS
-    'Revoke per-table statistics, server-wide buffer, WAL and SLRU counters, size functions and pg_class.reltuples from PUBLIC in this database (pg_read_all_stats keeps them)';
+    'Revoke per-table statistics, server-wide buffer, WAL and SLRU counters, pg_locks, size functions and pg_class.reltuples from PUBLIC in this database (pg_read_all_stats keeps them)';
 
