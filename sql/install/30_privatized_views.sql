@@ -42,7 +42,9 @@ BEGIN
         RAISE EXCEPTION 'view % is not published to role %', view, analyst
             USING HINT = 'ciam_privacy.published_view lists the publications.';
     END IF;
-    EXECUTE format('REVOKE SELECT ON %s FROM %I', view, analyst::text);
+    -- analyst::text is already quoted, so %I takes the name from pg_roles
+    EXECUTE format('REVOKE SELECT ON %s FROM %I', view,
+                   (SELECT r.rolname FROM pg_roles r WHERE r.oid = analyst));
     DELETE FROM @extschema@.published_view p
     WHERE p.view = unpublish_view.view AND p.analyst = unpublish_view.analyst;
 END;
