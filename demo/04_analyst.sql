@@ -6,6 +6,14 @@
 -- psql variable analyst_password: set by scripts/demo.sh, random per run.
 
 CREATE ROLE analyst_alice LOGIN PASSWORD :'analyst_password';
+-- CONNECT on this database was revoked from PUBLIC when it was created
+-- (an analyst who could connect to another database could read that
+-- database's statistics of this one); the analyst gets it by name.
+DO $$
+BEGIN
+    EXECUTE format('GRANT CONNECT ON DATABASE %I TO analyst_alice', current_database());
+END;
+$$;
 GRANT USAGE ON SCHEMA analytics, reference TO analyst_alice;
 GRANT SELECT ON ALL TABLES IN SCHEMA reference TO analyst_alice;
 

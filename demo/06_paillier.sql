@@ -19,6 +19,7 @@ DROP ROLE IF EXISTS finance_keyholder;
 CREATE ROLE finance_analyst;
 CREATE ROLE finance_keyholder;
 
+\echo 'A new 2048-bit key pair; finance_keyholder is the only role granted decryption.'
 SELECT encode(ciam_privacy.paillier_generate_key('adult_capital_gain', 2048), 'hex') AS key_fingerprint;
 SELECT ciam_privacy.paillier_grant_decrypt('adult_capital_gain', 'finance_keyholder');
 
@@ -29,6 +30,7 @@ CREATE SCHEMA finance;
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
+\echo 'Encrypting the capital gain of every customer (about a millisecond per row):'
 \timing on
 CREATE TABLE finance.capital_gains AS
 SELECT customer_id,
@@ -43,6 +45,7 @@ SELECT count(*) AS encrypted_rows,
        pg_size_pretty(pg_total_relation_size('finance.capital_gains')) AS table_size
 FROM finance.capital_gains;
 -- A stored value, in the text form fingerprint:scale:bound:ciphertext
+\echo 'Stored values are ciphertexts, shown as fingerprint:scale:bound:ciphertext:'
 SELECT customer_id, left(capital_gain_enc::text, 72) || '...' AS capital_gain_enc
 FROM finance.capital_gains ORDER BY customer_id LIMIT 3;
 
@@ -51,6 +54,7 @@ GRANT SELECT ON finance.capital_gains TO finance_analyst;
 GRANT CREATE ON SCHEMA finance TO finance_analyst;
 
 -- The analyst sums per education level and keeps the encrypted totals
+\echo 'finance_analyst sums the ciphertexts per education level, without reading any value.'
 SET ROLE finance_analyst;
 CREATE TABLE finance.gain_totals AS
 SELECT education, count(*) AS customers, ciam_privacy.paillier_add(capital_gain_enc) AS total_enc
@@ -59,6 +63,8 @@ GROUP BY education;
 GRANT SELECT ON finance.gain_totals TO finance_keyholder;
 
 -- The analyst cannot decrypt a total, nor read the private key
+\echo 'finance_analyst now tries to decrypt a total and to read the private key.'
+\echo 'Both attempts must fail: the two ERROR lines below are the expected refusals.'
 \set ON_ERROR_STOP 0
 SELECT education, ciam_privacy.paillier_decrypt(total_enc, 'adult_capital_gain')
 FROM finance.gain_totals LIMIT 1;
@@ -67,6 +73,7 @@ SELECT * FROM ciam_privacy.paillier_private_key;
 RESET ROLE;
 
 -- The key holder decrypts the totals
+\echo 'finance_keyholder decrypts the totals (the 8 largest of the 16 groups shown):'
 SET ROLE finance_keyholder;
 SELECT education, customers,
        ciam_privacy.paillier_decrypt(total_enc, 'adult_capital_gain') AS total_capital_gain
@@ -76,6 +83,7 @@ LIMIT 8;
 RESET ROLE;
 
 -- Check against the exact sums, which only the data owner can compute
+\echo 'The data owner checks every decrypted total against the exact sum of the clear column:'
 SELECT count(*) AS groups,
        bool_and(ciam_privacy.paillier_decrypt(t.total_enc, 'adult_capital_gain') = e.total) AS all_totals_match
 FROM finance.gain_totals AS t

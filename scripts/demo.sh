@@ -10,7 +10,9 @@
 # The script runs scripts/setup.sh (Debian packages, build, install), starts
 # a private cluster in tmp/cluster-demo that listens only on a Unix socket,
 # and stops it at the end. It drops and recreates the database ciam_demo and
-# the role analyst_alice, so it can run again.
+# the roles analyst_alice, finance_analyst and finance_keyholder, so it can
+# run again. CONNECT on ciam_demo is revoked from PUBLIC and granted to
+# analyst_alice only.
 #
 # Environment:
 #   CIAM_USE_EXISTING_SERVER=1  use the server that PGHOST, PGPORT and PGUSER
@@ -22,8 +24,9 @@
 #                      or root_key_command) for the visitor pseudonyms.
 #                      Its other databases must not grant CONNECT to PUBLIC
 #                      (publish_view() checks this and names what to revoke).
-#                      The database ciam_demo and the role analyst_alice on
-#                      that server are dropped and recreated.
+#                      The database ciam_demo and the roles analyst_alice,
+#                      finance_analyst and finance_keyholder on that server
+#                      are dropped and recreated.
 #   CIAM_KEEP_CLUSTER=1  leave the demo cluster running at the end.
 #   CIAM_DEMO_PORT     port of the demo cluster's socket (default 55441).
 set -euo pipefail
@@ -126,7 +129,8 @@ section "Create database $database, load data/ and check it"
     -c "SET client_min_messages = warning" \
     -c "DROP DATABASE IF EXISTS $database WITH (FORCE)" \
     -c "DROP ROLE IF EXISTS $analyst" \
-    -c "CREATE DATABASE $database"
+    -c "CREATE DATABASE $database" \
+    -c "REVOKE CONNECT ON DATABASE $database FROM PUBLIC"
 psql_owner -f "$here/demo/01_schema.sql"
 copy_lines adult_names_lines "$here/data/adult/adult.names"
 copy_lines adult_data_lines "$here/data/adult/adult.data"
@@ -193,6 +197,10 @@ fi
 
 section "Exact figures, for comparison (data owner only, no noise)"
 psql_owner -f "$here/demo/05_exact_figures.sql"
+echo "Each noisy figure above differs from its exact figure by noise whose scale"
+echo "is written in its view's comment in demo/03_views.sql (for example 10 for"
+echo "visitors per day): about 63% of draws lie within one scale of the exact"
+echo "figure and 95% within three, so a gap of a few scales is expected."
 
 # --- Paillier encryption (demo/06_paillier.sql) -----------------------------
 section "Paillier: an encrypted column, summed by one role, decrypted by another"

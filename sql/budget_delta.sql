@@ -19,8 +19,14 @@ SELECT epsilon_spent, delta_spent, delta_remaining FROM ciam_privacy.budget_stat
 -- no delta left: a Gaussian release is rejected, a Laplace one still fits
 SELECT ciam_privacy.dp_count(id, 1.0, 1e-9) FROM delta_data;
 SELECT ciam_privacy.dp_count(id, 1.0) >= 0 AS laplace_ok FROM delta_data;
--- zCDP accounting needs delta left to convert rho: rejected too
-SET ciam_privacy.gaussian_accounting = zcdp;
+-- zCDP accounting needs delta left to convert rho: rejected too. The
+-- accounting is a superuser-only setting, chosen for the role by the owner
+\c - postgres
+ALTER ROLE regress_delta_analyst SET ciam_privacy.gaussian_accounting = zcdp;
+\c - regress_delta_analyst
+SET client_min_messages = warning;
+SET ciam_privacy.gaussian_accounting = approximate;
+SHOW ciam_privacy.gaussian_accounting;
 SELECT ciam_privacy.dp_count(id, 1.0, 1e-6) FROM delta_data;
 SELECT epsilon_spent, delta_spent, rho_spent FROM ciam_privacy.budget_status();
 
@@ -32,7 +38,6 @@ SELECT ciam_privacy.set_budget('regress_delta_analyst', 5, 1e-6);
 
 \c - regress_delta_analyst
 SET client_min_messages = warning;
-SET ciam_privacy.gaussian_accounting = zcdp;
 -- rho of the analytic Gaussian at epsilon 1, delta 1e-6 is about 0.028;
 -- converted at delta 1e-6: 0.028 + 2 sqrt(0.028 ln 1e6) = 1.27
 SELECT ciam_privacy.dp_count(id, 1.0, 1e-6) >= 0 AS ok FROM delta_data;

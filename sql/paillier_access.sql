@@ -91,9 +91,23 @@ SET ROLE paillier_holder_member;
 SELECT paillier_decrypt(total, 'access_key') FROM public.access_sums ORDER BY grp LIMIT 1;
 RESET ROLE;
 
+-- A role with a privacy budget cannot be granted decryption, and a
+-- grantee that is given a budget later, or a member of a grantee whose
+-- session logs in as a role with a budget, is refused: decrypted sums are
+-- exact, without noise or charge
+SELECT paillier_grant_decrypt('access_key', 'paillier_holder');
+CREATE ROLE paillier_budget_analyst;
+SELECT set_budget('paillier_budget_analyst', 1);
+SELECT paillier_grant_decrypt('access_key', 'paillier_budget_analyst');
+SELECT set_budget('paillier_holder_member', 1);
+SET ROLE paillier_holder_member;
+SELECT paillier_decrypt(total, 'access_key') FROM public.access_sums ORDER BY grp LIMIT 1;
+RESET ROLE;
+SELECT paillier_revoke_decrypt('access_key', 'paillier_holder');
+
 -- Cleanup
 DROP TABLE public.access_sums, access_data, access_expected;
 DROP SCHEMA access_evil CASCADE;
 REVOKE CREATE ON SCHEMA public FROM paillier_analyst;
 SELECT paillier_drop_key('access_key');
-DROP ROLE paillier_analyst, paillier_holder_member, paillier_holder;
+DROP ROLE paillier_analyst, paillier_holder_member, paillier_holder, paillier_budget_analyst;

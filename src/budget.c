@@ -435,6 +435,10 @@ RemainingEpsilonNanos(const BudgetRow *row)
  * Charge the login role a privacy cost, or raise an error and release
  * nothing. The role is the authenticated user: SET ROLE and SET SESSION
  * AUTHORIZATION do not change it, so an analyst cannot charge anyone else.
+ * NOTE: code of another role that this session runs (a trigger on that
+ * role's table, its function or view, SECURITY DEFINER or not) is charged
+ * here too, and may store the result where its author can read it. An
+ * analyst with a writable schema can set such a trap for another.
  * The charge is applied whole or not at all: it fits if, after it, the
  * composition of everything the role spent (TotalEpsilonNanos) is within
  * the epsilon limit and the deltas within the delta limit.
@@ -445,8 +449,10 @@ ChargeLoginRole(const DpCharge *charge, const char *what)
 	Oid			roleid = GetAuthenticatedUserId();
 	char	   *rolename = GetUserNameFromId(roleid, true);
 	Relation	rel;
+	Relation	ledger;
 	ItemPointerData tid;
 	BudgetRow	row;
+	XLogRecPtr	lsn;
 
 	/* A hot standby cannot write the budget table; see standby_budget.c */
 	if (RecoveryInProgress())
@@ -456,6 +462,7 @@ ChargeLoginRole(const DpCharge *charge, const char *what)
 	}
 
 	rel = OpenBudgetTable(RowExclusiveLock);
+	ledger = OpenLedgerForAppend();
 	if (!FindBudgetRow(rel, roleid, &tid))
 	{
 		AppendLedgerRow(LEDGER_REFUSED, roleid, charge->epsilon_nanos,
@@ -470,6 +477,17 @@ ChargeLoginRole(const DpCharge *charge, const char *what)
 				 errhint("The data owner grants one with ciam_privacy.set_budget().")));
 	}
 
+	/*
+	 * From the change of the budget row until its ledger row is on disk, a
+	 * cancel, a timeout or pg_terminate_backend() waits, so that no charge
+	 * goes unrecorded. The ledger's table lock is already held; the waits
+	 * left are short ones, for the page that the ledger grows by.
+	 *
+	 * NOTE: an error raised in between (out of memory, a read error on the
+	 * ledger's last page) still leaves a charge without its ledger row; the
+	 * charge stays, which errs on the side of privacy.
+	 */
+	HOLD_INTERRUPTS();
 	if (!ChangeBudgetRow(rel, &tid, roleid, BUDGET_CHARGE, charge, &row))
 	{
 		char	   *needed = FormatCharge(charge);
@@ -483,6 +501,7 @@ ChargeLoginRole(const DpCharge *charge, const char *what)
 		AppendLedgerRow(LEDGER_REFUSED, roleid, charge->epsilon_nanos,
 						charge->delta_attos, charge->rho_nanos,
 						row.limit_nanos, row.spent_nanos, what);
+		RESUME_INTERRUPTS();
 
 		ereport(LOG,
 				(errmsg("ciam_privacy: rejected %s for role \"%s\": needs %s; %s remain of the limits %s",
@@ -497,9 +516,13 @@ ChargeLoginRole(const DpCharge *charge, const char *what)
 	}
 
 	/* Flushes WAL past the charge too, before any row is read */
-	AppendLedgerRow(LEDGER_RELEASED, roleid, charge->epsilon_nanos,
-					charge->delta_attos, charge->rho_nanos,
-					row.limit_nanos, row.spent_nanos, what);
+	lsn = AppendLedgerRow(LEDGER_RELEASED, roleid, charge->epsilon_nanos,
+						  charge->delta_attos, charge->rho_nanos,
+						  row.limit_nanos, row.spent_nanos, what);
+	/* And on the synchronous standbys, so that a failover keeps it */
+	WaitForSyncStandbys(lsn);
+	RESUME_INTERRUPTS();
+	table_close(ledger, RowExclusiveLock);
 	table_close(rel, RowExclusiveLock);
 }
 
@@ -516,6 +539,26 @@ RoleHasBudget(Oid roleid)
 }
 
 /*
+ * Read a role's epsilon limit. Returns false if the role has no budget row.
+ */
+bool
+GetBudgetEpsilonLimit(Oid roleid, int64 *limit_nanos)
+{
+	Relation	rel = OpenBudgetTable(AccessShareLock);
+	ItemPointerData tid;
+	BudgetRow	row;
+	bool		found = FindBudgetRow(rel, roleid, &tid);
+
+	if (found)
+	{
+		ChangeBudgetRow(rel, &tid, roleid, BUDGET_READ, NULL, &row);
+		*limit_nanos = row.limit_nanos;
+	}
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+/*
  * Reset a role's spending to zero in place, keeping its limits, and record
  * it in the ledger as a reset or as the start of a budget period. Returns
  * false if the role has no budget row.
@@ -524,17 +567,23 @@ bool
 ResetBudgetSpending(Oid roleid, bool new_period, const char *what)
 {
 	Relation	rel = OpenBudgetTable(RowExclusiveLock);
+	Relation	ledger = OpenLedgerForAppend();
 	ItemPointerData tid;
 	BudgetRow	row;
 
 	if (!FindBudgetRow(rel, roleid, &tid))
 	{
+		table_close(ledger, RowExclusiveLock);
 		table_close(rel, RowExclusiveLock);
 		return false;
 	}
+	/* Recorded whole or not at all, as a charge in ChargeLoginRole() */
+	HOLD_INTERRUPTS();
 	ChangeBudgetRow(rel, &tid, roleid, BUDGET_RESET_SPENDING, NULL, &row);
 	AppendLedgerRow(new_period ? LEDGER_PERIOD_RENEWED : LEDGER_SPENDING_RESET,
 					roleid, 0, 0, 0, row.limit_nanos, row.spent_nanos, what);
+	RESUME_INTERRUPTS();
+	table_close(ledger, RowExclusiveLock);
 	table_close(rel, RowExclusiveLock);
 	return true;
 }
@@ -553,6 +602,7 @@ set_budget(PG_FUNCTION_ARGS)
 	double		delta;
 	DpCharge	limits = {0, 0, 0};
 	Relation	rel;
+	Relation	ledger;
 	ItemPointerData tid;
 	BudgetRow	row;
 
@@ -586,9 +636,18 @@ set_budget(PG_FUNCTION_ARGS)
 				 errdetail("Queries are charged to the role that logged in, so this budget is never spent.")));
 
 	rel = OpenBudgetTable(RowExclusiveLock);
+	ledger = OpenLedgerForAppend();
 	row.spent_nanos = 0;
 	if (FindBudgetRow(rel, roleid, &tid))
+	{
+		/* Recorded whole or not at all, as a charge in ChargeLoginRole() */
+		HOLD_INTERRUPTS();
 		ChangeBudgetRow(rel, &tid, roleid, BUDGET_SET_LIMIT, &limits, &row);
+		AppendLedgerRow(LEDGER_LIMIT_SET, roleid, limits.epsilon_nanos,
+						limits.delta_attos, 0, limits.epsilon_nanos,
+						row.spent_nanos, "set_budget");
+		RESUME_INTERRUPTS();
+	}
 	else
 	{
 		Oid			argtypes[3] = {OIDOID, INT8OID, INT8OID};
@@ -604,10 +663,16 @@ set_budget(PG_FUNCTION_ARGS)
 								  3, argtypes, args, NULL, false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "could not insert the budget row of role %u", roleid);
 		SPI_finish();
+		/*
+		 * The INSERT is transactional: a cancel before the ledger row rolls
+		 * it back, and one after leaves a limit_set row for a budget that
+		 * was never created, which overstates rather than hides a change.
+		 */
+		AppendLedgerRow(LEDGER_LIMIT_SET, roleid, limits.epsilon_nanos,
+						limits.delta_attos, 0, limits.epsilon_nanos,
+						row.spent_nanos, "set_budget");
 	}
-	AppendLedgerRow(LEDGER_LIMIT_SET, roleid, limits.epsilon_nanos,
-					limits.delta_attos, 0, limits.epsilon_nanos, row.spent_nanos,
-					"set_budget");
+	table_close(ledger, RowExclusiveLock);
 	table_close(rel, RowExclusiveLock);
 	PG_RETURN_VOID();
 }

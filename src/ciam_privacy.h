@@ -137,6 +137,7 @@ extern void DpChargeMultiply(DpCharge *charge, int factor);
 extern double EpsilonFromNanos(int64 nanos);
 extern double DeltaFromAttos(int64 attos);
 extern bool RoleHasBudget(Oid roleid);
+extern bool GetBudgetEpsilonLimit(Oid roleid, int64 *limit_nanos);
 extern bool ResetBudgetSpending(Oid roleid, bool new_period, const char *what);
 
 /* dp_unit.c */
@@ -162,10 +163,12 @@ typedef enum LedgerEvent
 	LEDGER_PERIOD_RENEWED		/* a budget period began, spending reset */
 } LedgerEvent;
 
-extern void AppendLedgerRow(LedgerEvent event, Oid roleid, int64 epsilon_nanos,
+extern Relation OpenLedgerForAppend(void);
+extern XLogRecPtr AppendLedgerRow(LedgerEvent event, Oid roleid, int64 epsilon_nanos,
 							int64 delta_attos, int64 rho_nanos,
 							int64 limit_nanos, int64 spent_nanos,
 							const char *description);
+extern void WaitForSyncStandbys(XLogRecPtr lsn);
 extern bool IsolationCheckCached(Oid analyst);
 extern void RememberIsolationCheck(Oid analyst);
 extern void ChargeStandbyBudget(Oid roleid, const DpCharge *charge,

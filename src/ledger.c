@@ -23,8 +23,11 @@
  *	  one flush makes both durable (concurrent flushers share one fsync
  *	  through XLogFlush's group commit).
  *
- *	  Triggers reject INSERT, UPDATE, DELETE and TRUNCATE from SQL: only
- *	  this file writes the table, and it fires no triggers. VACUUM finds no
+ *	  Triggers reject UPDATE, DELETE and TRUNCATE from SQL. This file
+ *	  fires no triggers. INSERT is not rejected, because restoring a dump
+ *	  copies the rows back with COPY. No privilege on the table is granted
+ *	  to PUBLIC, so only superusers and roles granted INSERT can insert.
+ *	  NOTE: such a role can therefore add forged rows. VACUUM finds no
  *	  dead tuple to remove and nothing to freeze, and an appended frozen
  *	  tuple leaves a page's all-visible bit correct, so it is not cleared.
  *
@@ -53,11 +56,15 @@
 #include "catalog/pg_am.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "replication/syncrep.h"
+#include "replication/walsender.h"
+#include "replication/walsender_private.h"
 #include "storage/bufmgr.h"
 #include "storage/lmgr.h"
 #include "tcop/tcopprot.h"
 #include "utils/backend_status.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
@@ -134,6 +141,20 @@ OpenLedgerTable(void)
 				 errdetail("The ledger must be a logged heap table with %d columns.",
 						   LEDGER_NATTS)));
 	return rel;
+}
+
+/*
+ * Open the ledger, taking its table lock and checking its shape, before a
+ * budget change. A wait for this lock can end in a cancel, a
+ * statement_timeout or a lock_timeout. It must happen before the budget row
+ * changes, so that an interrupted charge leaves neither a charge nor a
+ * ledger row. While the caller keeps the table open, AppendLedgerRow()
+ * opens it without waiting; the caller closes it with RowExclusiveLock.
+ */
+Relation
+OpenLedgerForAppend(void)
+{
+	return OpenLedgerTable();
 }
 
 /* Copy text for the ledger, cut at a character boundary. */
@@ -236,8 +257,9 @@ PlaceFrozenTuple(Relation rel, HeapTuple tuple)
  * Append one row to the ledger and flush WAL up to it. The row is permanent
  * at once, whatever the calling transaction does afterwards. The query id
  * and statement text are those of the top-level statement of the session.
+ * Returns the end of the row's WAL record.
  */
-void
+XLogRecPtr
 AppendLedgerRow(LedgerEvent event, Oid roleid, int64 epsilon_nanos,
 				int64 delta_attos, int64 rho_nanos, int64 limit_nanos,
 				int64 spent_nanos, const char *description)
@@ -299,4 +321,58 @@ AppendLedgerRow(LedgerEvent event, Oid roleid, int64 epsilon_nanos,
 	/* On disk, with the budget change before it, before anything is released */
 	XLogFlush(lsn);
 	heap_freetuple(tuple);
+	return lsn;
+}
+
+/* Return whether synchronous standbys are configured and must be waited for. */
+static bool
+SyncStandbysDefined(void)
+{
+	bool		defined;
+
+	if (max_wal_senders <= 0)
+		return false;
+	LWLockAcquire(SyncRepLock, LW_SHARED);
+	defined = (WalSndCtl->sync_standbys_status & SYNC_STANDBY_DEFINED) != 0;
+	LWLockRelease(SyncRepLock);
+	return defined;
+}
+
+/*
+ * Wait until the synchronous standbys have flushed WAL up to a charge's
+ * ledger row, or raise an error. A commit waits for them, but a DP query
+ * may commit nothing, and the analyst may set synchronous_commit = local.
+ * Without this wait, a failover to a synchronous standby would forget the
+ * charge of a result already released. The wait uses remote_flush whatever
+ * the session's synchronous_commit. A cancel or a termination ends the wait
+ * with a WARNING from PostgreSQL; the charge then stays on this server and
+ * nothing is released. Call with interrupts held, as SyncRepWaitForLSN()
+ * requires.
+ */
+void
+WaitForSyncStandbys(XLogRecPtr lsn)
+{
+	int			nest_level;
+	bool		confirmed;
+
+	if (!SyncStandbysDefined())
+		return;
+
+	nest_level = NewGUCNestLevel();
+	(void) set_config_option("synchronous_commit", "on",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
+	SyncRepWaitForLSN(lsn, false);
+	AtEOXact_GUC(true, nest_level);
+
+	/* A cancel also ends the wait, so check that the standbys confirmed */
+	LWLockAcquire(SyncRepLock, LW_SHARED);
+	confirmed = WalSndCtl->lsn[SYNC_REP_WAIT_FLUSH] >= lsn ||
+		(WalSndCtl->sync_standbys_status & SYNC_STANDBY_DEFINED) == 0;
+	LWLockRelease(SyncRepLock);
+	if (!confirmed)
+		ereport(ERROR,
+				(errcode(ERRCODE_QUERY_CANCELED),
+				 errmsg("canceled waiting for the synchronous standbys to confirm a privacy charge"),
+				 errdetail("The charge is recorded on this server; no result was released.")));
 }

@@ -922,6 +922,32 @@ MayDecrypt(Oid role, const PaillierKey *key)
 }
 
 /*
+ * Refuse analysts: a role with a privacy budget, or any role in a session
+ * whose login role has one (so not through a SECURITY DEFINER function
+ * either) unless that login role is a superuser. A decrypted sum is exact,
+ * released without noise and without a charge. The check reads only the
+ * roles, never the ciphertext, so the refusal is the same for every value.
+ */
+static void
+CheckNotAnalyst(const PaillierKey *key)
+{
+	Oid			user = GetUserId();
+	Oid			login = GetAuthenticatedUserId();
+	Oid			analyst = InvalidOid;
+
+	if (RoleHasBudget(user))
+		analyst = user;
+	else if (!superuser_arg(login) && RoleHasBudget(login))
+		analyst = login;
+	if (OidIsValid(analyst))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to decrypt with Paillier key \"%s\"", key->name),
+				 errdetail("Role \"%s\" has a privacy budget, and analyst roles cannot decrypt: a decrypted sum is exact.",
+						   GetUserNameFromId(analyst, false))));
+}
+
+/*
  * Load the private key of key for the current user, in CurrentMemoryContext,
  * after checking that the user may decrypt with it. Free it with
  * PaillierFreePrivateKey(), which zeroes it.
@@ -938,6 +964,7 @@ PaillierLoadPrivateKey(const PaillierKey *key)
 	int			rc;
 	bool		valid;
 
+	CheckNotAnalyst(key);
 	if (!MayDecrypt(GetUserId(), key))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),

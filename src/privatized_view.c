@@ -1010,7 +1010,9 @@ CheckStatisticsRestricted(Oid analyst)
 {
 	Oid			counters[] = {F_PG_STAT_GET_TUPLES_RETURNED,
 		F_PG_STAT_GET_XACT_TUPLES_FETCHED, F_PG_STAT_GET_LIVE_TUPLES,
-	F_PG_STAT_GET_BLOCKS_FETCHED, F_PG_RELATION_SIZE_REGCLASS};
+		F_PG_STAT_GET_BLOCKS_FETCHED, F_PG_RELATION_SIZE_REGCLASS,
+		F_PG_STAT_GET_BUF_ALLOC, F_PG_STAT_GET_WAL,
+	F_PG_LOCK_STATUS};
 	List	   *roles = AnalystRoles(analyst);
 	bool		readable = false;
 	ListCell   *lc;

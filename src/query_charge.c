@@ -194,6 +194,16 @@ static dlist_head active_queries = DLIST_STATIC_INIT(active_queries);
  * those of a function they call, so a DP query nested in one is refused too.
  */
 static int	instrumented_queries = 0;
+
+/*
+ * Queries of non-superusers that read private data (a DP aggregate or a
+ * privatized view) whose executor state is still open in this backend: a
+ * running query, or a cursor that may be fetched later. A cursor opened
+ * before an EXPLAIN ANALYZE does its reads inside it when a function that
+ * the explained statement calls fetches from it, and the buffer counts
+ * would show them, so EXPLAIN ANALYZE waits until such cursors are closed.
+ */
+static int	open_private_queries = 0;
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 
 static TupleTableSlot *ExecDpAgg(PlanState *planstate);
@@ -259,7 +269,7 @@ DefineDpSettings(void)
 							 &gaussian_accounting,
 							 GAUSSIAN_APPROXIMATE,
 							 gaussian_accounting_options,
-							 PGC_USERSET, 0, NULL, NULL, NULL);
+							 PGC_SUSET, 0, NULL, NULL, NULL);
 }
 
 /* Classify an aggregate function by its OID, through pg_aggregate. */
@@ -786,6 +796,28 @@ UnlinkQueryReleases(void *arg)
 	dlist_delete(&query->node);
 }
 
+/* Forget a counted statement when its executor memory goes. */
+static void
+ForgetRunningQuery(void *arg)
+{
+	int		   *counter = (int *) arg;
+
+	(*counter)--;
+}
+
+/* Count a statement in a counter until its executor memory goes. */
+static void
+CountRunningQuery(EState *estate, int *counter)
+{
+	MemoryContextCallback *callback =
+		MemoryContextAlloc(estate->es_query_cxt, sizeof(MemoryContextCallback));
+
+	callback->func = ForgetRunningQuery;
+	callback->arg = counter;
+	MemoryContextRegisterResetCallback(estate->es_query_cxt, callback);
+	(*counter)++;
+}
+
 /* Validate, charge and record the DP aggregates of a query about to run. */
 static void
 ChargeQuery(QueryDesc *queryDesc, int eflags)
@@ -833,6 +865,8 @@ ChargeQuery(QueryDesc *queryDesc, int eflags)
 	 */
 	if (reads_view)
 		CheckAnalystIsolation(GetAuthenticatedUserId());
+	if (restricted && (context.releases != NIL || reads_view))
+		CountRunningQuery(estate, &open_private_queries);
 
 	if (context.releases == NIL)
 	{
@@ -875,18 +909,17 @@ ChargeQuery(QueryDesc *queryDesc, int eflags)
 	MemoryContextSwitchTo(oldcontext);
 }
 
-/* Forget an instrumented statement when its executor memory goes. */
-static void
-EndInstrumentedQuery(void *arg)
-{
-	int		   *counter = (int *) arg;
-
-	(*counter)--;
-}
-
 static void
 ciam_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
+	if (queryDesc->instrument_options != 0 && open_private_queries > 0 &&
+		!IsParallelWorker() && !superuser())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("EXPLAIN ANALYZE is not allowed while a cursor on a privatized view or a DP query is open"),
+				 errdetail("A function that the explained statement calls could fetch from the cursor, and the buffer counts would include the reads of the data."),
+				 errhint("Close the cursor first.")));
+
 	if (prev_ExecutorStart)
 		prev_ExecutorStart(queryDesc, eflags);
 	else
@@ -897,16 +930,7 @@ ciam_ExecutorStart(QueryDesc *queryDesc, int eflags)
 		ChargeQuery(queryDesc, eflags);
 
 	if (queryDesc->instrument_options != 0 && !IsParallelWorker())
-	{
-		MemoryContextCallback *callback =
-			MemoryContextAlloc(queryDesc->estate->es_query_cxt,
-							   sizeof(MemoryContextCallback));
-
-		callback->func = EndInstrumentedQuery;
-		callback->arg = &instrumented_queries;
-		MemoryContextRegisterResetCallback(queryDesc->estate->es_query_cxt, callback);
-		instrumented_queries++;
-	}
+		CountRunningQuery(queryDesc->estate, &instrumented_queries);
 }
 
 void

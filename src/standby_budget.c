@@ -12,7 +12,8 @@
  *	  configuration (or a superuser's ALTER SYSTEM) can change it. Each
  *	  analyst with a budget row on the primary may then spend up to that
  *	  much epsilon on this standby, in addition to their budget on the
- *	  primary. The standby limit is in
+ *	  primary. It is capped at their epsilon limit on the primary, so a
+ *	  limit of 0 there stops them here too. The standby limit is in
  *	  epsilon alone, so only pure epsilon-DP charges are accepted there.
  *	  The privacy loss of the data is bounded by the primary's limit plus
  *	  the limit of every standby where the setting is on: each standby is
@@ -258,6 +259,7 @@ ChargeStandbyBudget(Oid roleid, const DpCharge *charge, const char *what)
 	char	   *rolename = GetUserNameFromId(roleid, true);
 	int64		epsilon_nanos = charge->epsilon_nanos;
 	int64		limit_nanos;
+	int64		primary_limit_nanos;
 	int64		spent;
 	int			fd;
 	StandbyChargeRecord record;
@@ -281,7 +283,7 @@ ChargeStandbyBudget(Oid roleid, const DpCharge *charge, const char *what)
 				 errhint("Run this query on the primary server.")));
 
 	/* The data owner grants standby spending only to roles with a budget */
-	if (!RoleHasBudget(roleid))
+	if (!GetBudgetEpsilonLimit(roleid, &primary_limit_nanos))
 	{
 		ereport(LOG,
 				(errmsg("ciam_privacy: rejected %s on standby for role \"%s\": no privacy budget",
@@ -292,7 +294,13 @@ ChargeStandbyBudget(Oid roleid, const DpCharge *charge, const char *what)
 				 errhint("The data owner grants one on the primary with ciam_privacy.set_budget().")));
 	}
 
+	/*
+	 * No role spends more here than its limit on the primary, as replayed so
+	 * far: revoke_analyst() and set_budget(role, 0) stop an analyst on every
+	 * standby too, including in sessions opened before the revocation.
+	 */
 	limit_nanos = (int64) (standby_epsilon_limit * (double) CIAM_EPSILON_SCALE);
+	limit_nanos = Min(limit_nanos, primary_limit_nanos);
 	fd = OpenSpentFile();
 	spent = SumSpentFile(fd, roleid, NULL, NULL);
 	if (epsilon_nanos > limit_nanos - spent)

@@ -42,7 +42,9 @@ BEGIN
         RAISE EXCEPTION 'view % is not published to role %', view, analyst
             USING HINT = 'ciam_privacy.published_view lists the publications.';
     END IF;
-    EXECUTE format('REVOKE SELECT ON %s FROM %I', view, analyst::text);
+    -- analyst::text is already quoted, so %I takes the name from pg_roles
+    EXECUTE format('REVOKE SELECT ON %s FROM %I', view,
+                   (SELECT r.rolname FROM pg_roles r WHERE r.oid = analyst));
     DELETE FROM @extschema@.published_view p
     WHERE p.view = unpublish_view.view AND p.analyst = unpublish_view.analyst;
 END;
@@ -57,6 +59,7 @@ CREATE FUNCTION @extschema@.recheck_published_views() RETURNS event_trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
 DECLARE
     published record;
+    check_hint text;
 BEGIN
     DELETE FROM @extschema@.published_view p
     WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = p.view)
@@ -65,10 +68,17 @@ BEGIN
         BEGIN
             PERFORM @extschema@.check_published_view(published.view, published.analyst);
         EXCEPTION WHEN OTHERS THEN
+            -- The failing check may come from an earlier change that no
+            -- event trigger sees (CREATE DATABASE, GRANT of a role): its
+            -- own hint says how to repair that.
+            GET STACKED DIAGNOSTICS check_hint = PG_EXCEPTION_HINT;
             RAISE EXCEPTION '% rejected: view % is published to role % and would no longer pass its checks',
                 tg_tag, published.view, published.analyst
                 USING DETAIL = SQLERRM,
-                      HINT = 'Run ciam_privacy.unpublish_view() first if the change is intended.';
+                      HINT = CASE WHEN coalesce(check_hint, '') = ''
+                                  THEN 'Run ciam_privacy.unpublish_view() first if the change is intended.'
+                                  ELSE check_hint || ' If the change is intended instead, run ciam_privacy.unpublish_view() first.'
+                             END;
         END;
     END LOOP;
 END;

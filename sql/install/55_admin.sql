@@ -16,6 +16,7 @@ CREATE FUNCTION @extschema@.create_analyst(
 RETURNS regrole
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog AS $$
 DECLARE
+    analyst_role regrole;
     writable text;
     other_databases text;
 BEGIN
@@ -47,7 +48,12 @@ BEGIN
                    analyst, '@extschema@');
     EXECUTE format('COMMENT ON ROLE %I IS %L', analyst,
                    'ciam_privacy analyst, created by ' || session_user);
-    PERFORM @extschema@.set_budget(analyst::regrole, epsilon_limit, delta_limit);
+    -- Look the role up by its exact name. A cast of the name to regrole
+    -- would parse it as an identifier: 'Alice' would name alice, another
+    -- analyst, and give her this budget.
+    SELECT r.oid::regrole INTO STRICT analyst_role
+    FROM pg_roles r WHERE r.rolname = analyst;
+    PERFORM @extschema@.set_budget(analyst_role, epsilon_limit, delta_limit);
 
     SELECT string_agg(quote_ident(n.nspname), ', ') INTO writable
     FROM pg_namespace n
@@ -66,7 +72,7 @@ BEGIN
             USING DETAIL = 'The statistics of another database count the rows read in this one, so publish_view() rejects such an analyst.',
                   HINT = 'REVOKE CONNECT ON DATABASE ... FROM PUBLIC and grant CONNECT to the roles that need it.';
     END IF;
-    RETURN analyst::regrole;
+    RETURN analyst_role;
 END;
 $$;
 REVOKE ALL ON FUNCTION @extschema@.create_analyst(name, float8, boolean, integer, float8) FROM PUBLIC;
@@ -84,11 +90,13 @@ BEGIN
     -- publish_view() checks the view, the analyst and the statistics
     -- first; USAGE on the schema only makes the view reachable by name.
     PERFORM @extschema@.check_published_view(view, analyst);
+    -- The text of a regrole is already a quoted identifier, which %I would
+    -- quote again, so the role's name is read from pg_roles
     EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I',
                    (SELECT n.nspname FROM pg_class c
                     JOIN pg_namespace n ON n.oid = c.relnamespace
                     WHERE c.oid = view),
-                   analyst::text);
+                   (SELECT r.rolname FROM pg_roles r WHERE r.oid = analyst));
     PERFORM @extschema@.publish_view(view, analyst);
 END;
 $$;
@@ -160,7 +168,9 @@ BEGIN
     IF EXISTS (SELECT FROM @extschema@.budget b WHERE b.role = analyst) THEN
         PERFORM @extschema@.set_budget(analyst, 0, 0);
     END IF;
-    EXECUTE format('ALTER ROLE %I NOLOGIN', analyst::text);
+    -- analyst::text is already quoted, so %I takes the name from pg_roles
+    EXECUTE format('ALTER ROLE %I NOLOGIN',
+                   (SELECT r.rolname FROM pg_roles r WHERE r.oid = analyst));
 END;
 $$;
 REVOKE ALL ON FUNCTION @extschema@.revoke_analyst(regrole) FROM PUBLIC;

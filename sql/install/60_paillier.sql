@@ -215,6 +215,12 @@ BEGIN
         RAISE EXCEPTION 'Paillier key "%" does not exist', name
             USING ERRCODE = 'undefined_object';
     END IF;
+    -- A decrypted sum is exact: no noise, no charge
+    IF EXISTS (SELECT 1 FROM @extschema@.budget AS b WHERE b.role = grantee) THEN
+        RAISE EXCEPTION 'role "%" has a privacy budget, and analyst roles cannot be granted decryption',
+            grantee
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
     INSERT INTO @extschema@.paillier_decrypt_grant (fingerprint, grantee)
     VALUES (key_fingerprint, paillier_grant_decrypt.grantee)
     ON CONFLICT DO NOTHING;
