@@ -1,8 +1,9 @@
 -- Tables of the demo database, created by the data owner (a superuser).
 --
 --   crm        base tables with one row per customer or web request, and the
---              staging tables that receive the raw lines of the data files.
---              Only the owner can read this schema.
+--              staging tables that receive the lines of the data files (the
+--              access log's lines with the client IP address replaced by
+--              its pseudonym). Only the owner can read this schema.
 --   reference  public key lists: categories published in
 --              data/adult/adult.names, the days the log covers, site
 --              sections and HTTP status classes. The privatized views group
@@ -11,6 +12,11 @@
 --              ciam_privacy.publish_view() requires that of a key list.
 
 CREATE EXTENSION ciam_privacy;
+
+-- The key that turns client IP addresses into visitor pseudonyms: 32
+-- random bytes made by the server and stored wrapped under the root key.
+-- Only the data owner (a superuser) uses it, while loading the log.
+SELECT ciam_privacy.create_key('web_visitors') AS web_visitors_key_version;
 
 CREATE SCHEMA crm;
 CREATE SCHEMA reference;
@@ -25,6 +31,8 @@ CREATE TABLE crm.adult_data_lines (
     line_number bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     line text
 );
+-- The access log's lines in file order, each with its first field, the
+-- client IP address, replaced by the visitor pseudonym (see 02_load.sql).
 CREATE TABLE crm.access_log_lines (
     line_number bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     line text
@@ -50,13 +58,14 @@ CREATE TABLE crm.customers (
     income text NOT NULL CHECK (income IN ('<=50K', '>50K'))
 );
 
--- One row per access log line in the combined log format. The client IP
--- address identifies the visitor. '-' in bytes, referrer or user agent is
--- stored as NULL.
+-- One row per access log line in the combined log format. visitor is
+-- ciam_privacy.pseudonymize(client IP address, 'web_visitors'): the same
+-- address always gives the same visitor, and the address itself is not
+-- stored. '-' in bytes, referrer or user agent is stored as NULL.
 CREATE TABLE crm.web_requests (
     request_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     line_number bigint NOT NULL REFERENCES crm.access_log_lines,
-    client_ip inet NOT NULL,
+    visitor text NOT NULL,
     requested_at timestamptz NOT NULL,
     method text NOT NULL,
     path text NOT NULL,

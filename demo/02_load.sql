@@ -1,6 +1,50 @@
--- Parse the raw lines that scripts/demo.sh copied into the crm.*_lines
--- tables, fill the public key lists, and check the result against the
--- published facts about the files. Any failed check stops the demo.
+-- Load the access log from standard input, with each client IP address
+-- replaced by its pseudonym. Parse the lines that scripts/demo.sh copied
+-- into the crm.*_lines tables and fill the public key lists. Then check
+-- the result against the published facts about the files: any failed
+-- check stops the demo. scripts/demo.sh runs this file as
+-- psql -f demo/02_load.sql < data/web_access/apache_access_2015.log.
+
+------------------------------------------------------------------------
+-- The access log: client IP addresses pseudonymized before storage
+------------------------------------------------------------------------
+
+-- The raw lines go into a temporary table of this session only: it is not
+-- WAL-logged, so no WAL record, replica or WAL archive receives an
+-- address. Its pages stay in this backend's local buffers, which are
+-- sized above the log's 2.4 MB so that they are not written to the
+-- table's temporary file. The table is dropped at the end of this section,
+-- and in any case when the session ends.
+SET temp_buffers = '64MB';
+CREATE TEMPORARY TABLE access_log_raw (
+    line_number bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    line text
+);
+-- CSV mode with a delimiter and a quote character that the log never
+-- contains (0x1F, 0x1E) keeps every byte, where text mode would interpret
+-- the backslashes in the log (its referrers contain literal \xNN escapes).
+\copy access_log_raw (line) FROM pstdin WITH (FORMAT csv, DELIMITER E'\x1f', QUOTE E'\x1e')
+
+-- The pseudonym of a log line's first field: the inet pseudonym for an IP
+-- address, the text pseudonym for anything else (a host name).
+CREATE FUNCTION pg_temp.visitor_pseudonym(host text) RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN ciam_privacy.pseudonymize(host::inet, 'web_visitors');
+EXCEPTION WHEN invalid_text_representation THEN
+    RETURN ciam_privacy.pseudonymize(host, 'web_visitors');
+END;
+$$;
+
+-- Every line is kept, the first field replaced, so line numbers and the
+-- lines that do not parse below stay available to the owner.
+INSERT INTO crm.access_log_lines (line)
+SELECT pg_temp.visitor_pseudonym(substring(r.line FROM '^\S*'))
+       || substring(r.line FROM '^\S*(.*)$')
+FROM access_log_raw AS r
+ORDER BY r.line_number;
+
+DROP TABLE access_log_raw;
 
 ------------------------------------------------------------------------
 -- Customers: adult.data, one person per line
@@ -38,14 +82,15 @@ ORDER BY l.line_number;
 -- Web requests: the access log in the combined log format
 ------------------------------------------------------------------------
 
--- host ident user [time] "method path protocol" status bytes "referrer"
--- "user agent". A line that does not match, such as one cut off in the
--- middle, stays in crm.access_log_lines only.
+-- visitor ident user [time] "method path protocol" status bytes "referrer"
+-- "user agent", where visitor is the pseudonym that replaced the host. A
+-- line that does not match, such as one cut off in the middle, stays in
+-- crm.access_log_lines only.
 INSERT INTO crm.web_requests (
-    line_number, client_ip, requested_at, method, path, protocol, status,
+    line_number, visitor, requested_at, method, path, protocol, status,
     bytes, referrer, user_agent)
 SELECT l.line_number,
-       m[1]::inet,
+       m[1],
        to_timestamp(m[2], 'DD/Mon/YYYY:HH24:MI:SS TZHTZM'),
        m[3],
        m[4],
@@ -131,6 +176,17 @@ INSERT INTO load_checks (fact, expected, actual) VALUES
      (SELECT count(*) FROM crm.access_log_lines)),
     ('crm.web_requests: lines in combined format', 9999,
      (SELECT count(*) FROM crm.web_requests)),
+    ('crm.web_requests: distinct visitors (distinct client addresses)', 1753,
+     (SELECT count(DISTINCT visitor) FROM crm.web_requests)),
+    ('crm.web_requests: visitors that are not pseudonyms', 0,
+     (SELECT count(*) FROM crm.web_requests
+      WHERE visitor !~ '^v[0-9]+:[0-9a-f]{64}$')),
+    ('crm.access_log_lines: lines that still start with an IP address', 0,
+     (SELECT count(*) FROM crm.access_log_lines
+      WHERE line ~ '^[0-9]{1,3}(\.[0-9]{1,3}){3}\M' OR line ~ '^[0-9a-fA-F]*:[0-9a-fA-F:.]*\s')),
+    ('temporary tables left in this session', 0,
+     (SELECT count(*) FROM pg_class
+      WHERE relpersistence = 't' AND relname = 'access_log_raw')),
     ('reference.countries (adult.names)', 41,
      (SELECT count(*) FROM reference.countries)),
     ('reference.education_levels (adult.names)', 16,

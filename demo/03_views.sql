@@ -70,8 +70,9 @@ LEFT JOIN crm.web_requests AS r
 GROUP BY k.day
 ORDER BY k.day;
 
--- Epsilon 0.2. A visitor counts on at most 2 days: noise of scale
--- 2 / 0.2 = 10 on each day's number of visitors.
+-- Epsilon 0.2. Visitors are the pseudonyms of the client addresses. A
+-- visitor counts on at most 2 days: noise of scale 2 / 0.2 = 10 on each
+-- day's number of visitors.
 CREATE VIEW analytics.visitors_per_day WITH (security_barrier) AS
 SELECT k.day,
        ciam_privacy.dp_count_units(r.visitor, 2, 0.2) AS visitors

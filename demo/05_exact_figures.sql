@@ -3,7 +3,7 @@
 
 SELECT k.day,
        count(r.request_id) AS requests,
-       count(DISTINCT r.client_ip) AS visitors
+       count(DISTINCT r.visitor) AS visitors
 FROM reference.log_days AS k
 LEFT JOIN crm.web_requests AS r
        ON (r.requested_at AT TIME ZONE 'UTC')::date = k.day

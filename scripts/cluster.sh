@@ -6,10 +6,16 @@
 # default ciam_privacy.
 # cluster_start exports PGHOST, PGPORT and PGUSER for psql and pg_regress,
 # and CIAM_PGDATA, the data directory, for tests that restart the server.
+#
+# Each cluster gets a fresh random root key for the pseudonymization keys,
+# in NAME's folder next to (not inside) the data directory, readable by the
+# postgres user only: ciam_privacy.root_key_file names it, and
+# CIAM_ROOT_KEY_FILE is exported with its path. Set CIAM_ROOT_KEY=0 to
+# start a cluster without one.
 
 # CIAM_PGBIN may name another copy of the PostgreSQL 15 binaries (for
 # example one per working tree, so that parallel builds install apart).
-CIAM_PGBIN=${CIAM_PGBIN:-/usr/lib/postgresql/15/bin}
+export CIAM_PGBIN=${CIAM_PGBIN:-/usr/lib/postgresql/15/bin}
 CIAM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 cluster_dir() {
@@ -46,6 +52,15 @@ cluster_start() {
         cat "$dir/initdb.log" >&2
         return 1
     }
+    local root_key_setting=""
+    unset CIAM_ROOT_KEY_FILE
+    if [ "${CIAM_ROOT_KEY:-1}" != 0 ]; then
+        # 32 bytes from the kernel's generator, as 64 hexadecimal digits
+        od -An -N32 -tx1 /dev/urandom | tr -d ' \n' |
+            as_postgres sh -c "umask 077 && cat >'$dir/root.key'" || return 1
+        root_key_setting="ciam_privacy.root_key_file = '$dir/root.key'"
+        export CIAM_ROOT_KEY_FILE="$dir/root.key"
+    fi
     cat >>"$dir/data/postgresql.conf" <<CONF
 listen_addresses = ''
 port = $port
@@ -55,6 +70,7 @@ shared_preload_libraries = '$preload'
 max_worker_processes = 8
 max_parallel_workers_per_gather = 2
 log_min_messages = warning
+$root_key_setting
 CONF
     as_postgres "$CIAM_PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
         start >/dev/null || {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Demonstrate ciam_privacy on real data. Load UCI Adult (as customers) and
-# an Apache access log (as web requests) from data/, publish privatized
-# views, then query them as the analyst role analyst_alice until her
-# privacy budget runs out.
+# an Apache access log (as web requests, with each client IP address
+# replaced by its pseudonym at load) from data/, publish privatized views,
+# then query them as the analyst role analyst_alice until her privacy
+# budget runs out.
 #
 # Usage, as root on Debian 12:  bash scripts/demo.sh
 #
@@ -17,6 +18,8 @@
 #                      superuser, the server must have ciam_privacy in
 #                      shared_preload_libraries, and its pg_hba.conf must let
 #                      analyst_alice log in with a password (or trust).
+#                      It must load a root key (ciam_privacy.root_key_file
+#                      or root_key_command) for the visitor pseudonyms.
 #                      Its other databases must not grant CONNECT to PUBLIC
 #                      (publish_view() checks this and names what to revoke).
 #                      The database ciam_demo and the role analyst_alice on
@@ -57,9 +60,10 @@ psql_analyst() {
 
 # Copy the lines of a file unchanged into the one-column table crm.TABLE.
 # CSV mode with a delimiter and a quote character that the files never
-# contain (0x1F, 0x1E) keeps every byte, where text mode would interpret the
-# backslashes in the log (its referrers contain literal \xNN escapes). The
-# psql client reads the file, so the server needs no access to data/.
+# contain (0x1F, 0x1E) keeps every byte, where text mode would interpret
+# backslashes. The psql client reads the file, so the server needs no
+# access to data/. The access log is loaded by demo/02_load.sql instead,
+# which pseudonymizes its client addresses first.
 copy_lines() {
     local table=$1 file=$2
     psql_owner -c "COPY crm.$table (line) FROM STDIN WITH (FORMAT csv, DELIMITER E'\\x1f', QUOTE E'\\x1e')" \
@@ -126,8 +130,13 @@ section "Create database $database, load data/ and check it"
 psql_owner -f "$here/demo/01_schema.sql"
 copy_lines adult_names_lines "$here/data/adult/adult.names"
 copy_lines adult_data_lines "$here/data/adult/adult.data"
-copy_lines access_log_lines "$here/data/web_access/apache_access_2015.log"
-psql_owner -f "$here/demo/02_load.sql"
+# The log goes to 02_load.sql on standard input: that session replaces
+# each client IP address with its pseudonym before anything is stored.
+psql_owner -f "$here/demo/02_load.sql" <"$here/data/web_access/apache_access_2015.log"
+
+section "The web log as stored: visitors are pseudonyms, no IP address is kept"
+psql_owner -c "SELECT request_id, visitor, requested_at, path
+               FROM crm.web_requests ORDER BY request_id LIMIT 3"
 
 section "Publish privatized views to $analyst"
 psql_owner -f "$here/demo/03_views.sql"
@@ -184,6 +193,11 @@ fi
 
 section "Exact figures, for comparison (data owner only, no noise)"
 psql_owner -f "$here/demo/05_exact_figures.sql"
+
+# --- Paillier encryption (demo/06_paillier.sql) -----------------------------
+section "Paillier: an encrypted column, summed by one role, decrypted by another"
+psql_owner -f "$here/demo/06_paillier.sql"
+# --- end of Paillier encryption ----------------------------------------------
 
 section "Done in ${SECONDS} s"
 if [ "$started_cluster" = 1 ] && [ "${CIAM_KEEP_CLUSTER:-0}" = 1 ]; then

@@ -92,7 +92,8 @@ typedef enum BudgetChange
 {
 	BUDGET_READ,
 	BUDGET_CHARGE,
-	BUDGET_SET_LIMIT
+	BUDGET_SET_LIMIT,
+	BUDGET_RESET_SPENDING
 } BudgetChange;
 
 typedef struct BudgetRow
@@ -319,6 +320,11 @@ ChangeBudgetRow(Relation rel, ItemPointer tid, Oid roleid,
 			row->limit_nanos = amount->epsilon_nanos;
 			row->delta_limit_attos = amount->delta_attos;
 			break;
+		case BUDGET_RESET_SPENDING:
+			row->spent_nanos = 0;
+			row->delta_spent_attos = 0;
+			row->rho_spent_nanos = 0;
+			break;
 	}
 
 	if (applied)
@@ -364,8 +370,12 @@ ChangeBudgetRow(Relation rel, ItemPointer tid, Oid roleid,
 
 	UnlockReleaseBuffer(buffer);
 
-	/* Durable before the caller computes anything it could release */
-	if (!XLogRecPtrIsInvalid(recptr))
+	/*
+	 * Durable before the caller computes anything it could release. A
+	 * charge is flushed by the ledger row that ChargeLoginRole() appends
+	 * right after it, whose WAL record comes later: one flush for both.
+	 */
+	if (!XLogRecPtrIsInvalid(recptr) && change != BUDGET_CHARGE)
 		XLogFlush(recptr);
 	return applied;
 }
@@ -438,16 +448,18 @@ ChargeLoginRole(const DpCharge *charge, const char *what)
 	ItemPointerData tid;
 	BudgetRow	row;
 
+	/* A hot standby cannot write the budget table; see standby_budget.c */
 	if (RecoveryInProgress())
-		ereport(ERROR,
-				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
-				 errmsg("cannot charge a privacy budget on a server in recovery"),
-				 errdetail("The budget is kept in a table that a hot standby cannot write."),
-				 errhint("Run DP queries on the primary server.")));
+	{
+		ChargeStandbyBudget(roleid, charge, what);
+		return;
+	}
 
 	rel = OpenBudgetTable(RowExclusiveLock);
 	if (!FindBudgetRow(rel, roleid, &tid))
 	{
+		AppendLedgerRow(LEDGER_REFUSED, roleid, charge->epsilon_nanos,
+						charge->delta_attos, charge->rho_nanos, 0, 0, what);
 		ereport(LOG,
 				(errmsg("ciam_privacy: rejected %s for role \"%s\": no privacy budget",
 						what, rolename ? rolename : "?")));
@@ -468,6 +480,10 @@ ChargeLoginRole(const DpCharge *charge, const char *what)
 									  FormatEpsilon(row.limit_nanos),
 									  DeltaFromAttos(row.delta_limit_attos));
 
+		AppendLedgerRow(LEDGER_REFUSED, roleid, charge->epsilon_nanos,
+						charge->delta_attos, charge->rho_nanos,
+						row.limit_nanos, row.spent_nanos, what);
+
 		ereport(LOG,
 				(errmsg("ciam_privacy: rejected %s for role \"%s\": needs %s; %s remain of the limits %s",
 						what, rolename ? rolename : "?", needed, remaining, limits)));
@@ -480,6 +496,10 @@ ChargeLoginRole(const DpCharge *charge, const char *what)
 				 errhint("Ask the data owner to raise the budget with ciam_privacy.set_budget().")));
 	}
 
+	/* Flushes WAL past the charge too, before any row is read */
+	AppendLedgerRow(LEDGER_RELEASED, roleid, charge->epsilon_nanos,
+					charge->delta_attos, charge->rho_nanos,
+					row.limit_nanos, row.spent_nanos, what);
 	table_close(rel, RowExclusiveLock);
 }
 
@@ -493,6 +513,30 @@ RoleHasBudget(Oid roleid)
 
 	table_close(rel, AccessShareLock);
 	return found;
+}
+
+/*
+ * Reset a role's spending to zero in place, keeping its limits, and record
+ * it in the ledger as a reset or as the start of a budget period. Returns
+ * false if the role has no budget row.
+ */
+bool
+ResetBudgetSpending(Oid roleid, bool new_period, const char *what)
+{
+	Relation	rel = OpenBudgetTable(RowExclusiveLock);
+	ItemPointerData tid;
+	BudgetRow	row;
+
+	if (!FindBudgetRow(rel, roleid, &tid))
+	{
+		table_close(rel, RowExclusiveLock);
+		return false;
+	}
+	ChangeBudgetRow(rel, &tid, roleid, BUDGET_RESET_SPENDING, NULL, &row);
+	AppendLedgerRow(new_period ? LEDGER_PERIOD_RENEWED : LEDGER_SPENDING_RESET,
+					roleid, 0, 0, 0, row.limit_nanos, row.spent_nanos, what);
+	table_close(rel, RowExclusiveLock);
+	return true;
 }
 
 PG_FUNCTION_INFO_V1(set_budget);
@@ -542,6 +586,7 @@ set_budget(PG_FUNCTION_ARGS)
 				 errdetail("Queries are charged to the role that logged in, so this budget is never spent.")));
 
 	rel = OpenBudgetTable(RowExclusiveLock);
+	row.spent_nanos = 0;
 	if (FindBudgetRow(rel, roleid, &tid))
 		ChangeBudgetRow(rel, &tid, roleid, BUDGET_SET_LIMIT, &limits, &row);
 	else
@@ -560,6 +605,9 @@ set_budget(PG_FUNCTION_ARGS)
 			elog(ERROR, "could not insert the budget row of role %u", roleid);
 		SPI_finish();
 	}
+	AppendLedgerRow(LEDGER_LIMIT_SET, roleid, limits.epsilon_nanos,
+					limits.delta_attos, 0, limits.epsilon_nanos, row.spent_nanos,
+					"set_budget");
 	table_close(rel, RowExclusiveLock);
 	PG_RETURN_VOID();
 }

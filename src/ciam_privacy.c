@@ -24,6 +24,7 @@
 #include "miscadmin.h"
 #include "utils/elog.h"
 #include "utils/guc.h"
+#include "utils/queryjumble.h"
 
 #include "ciam_privacy.h"
 
@@ -62,7 +63,12 @@ _PG_init(void)
 							 0,
 							 NULL, NULL, NULL);
 	DefineDpSettings();			/* query_charge.c */
+	DefineStandbyBudgetSettings();
+	InitRootKey();				/* keys.c */
 	MarkGUCPrefixReserved("ciam_privacy");
+
+	/* The ledger records each query's id, without pg_stat_statements */
+	EnableQueryId();
 
 	InstallQueryChargeHooks();
 	InstallDpUnitHooks();		/* dp_unit.c */

@@ -137,6 +137,7 @@ extern void DpChargeMultiply(DpCharge *charge, int factor);
 extern double EpsilonFromNanos(int64 nanos);
 extern double DeltaFromAttos(int64 attos);
 extern bool RoleHasBudget(Oid roleid);
+extern bool ResetBudgetSpending(Oid roleid, bool new_period, const char *what);
 
 /* dp_unit.c */
 extern void InstallDpUnitHooks(void);
@@ -148,8 +149,74 @@ extern void CheckAnalystIsolation(Oid analyst);
 /* hidden_statistics.c */
 extern void InstallStatisticsHooks(void);
 
+/*
+ * ledger.c, isolation_cache.c and standby_budget.c: the ledger, the cached
+ * isolation check, and charges on a hot standby
+ */
+typedef enum LedgerEvent
+{
+	LEDGER_RELEASED,			/* a DP result was charged and released */
+	LEDGER_REFUSED,				/* a DP query was refused by the budget */
+	LEDGER_LIMIT_SET,			/* the data owner set a limit */
+	LEDGER_SPENDING_RESET,		/* the data owner reset the spending to 0 */
+	LEDGER_PERIOD_RENEWED		/* a budget period began, spending reset */
+} LedgerEvent;
+
+extern void AppendLedgerRow(LedgerEvent event, Oid roleid, int64 epsilon_nanos,
+							int64 delta_attos, int64 rho_nanos,
+							int64 limit_nanos, int64 spent_nanos,
+							const char *description);
+extern bool IsolationCheckCached(Oid analyst);
+extern void RememberIsolationCheck(Oid analyst);
+extern void ChargeStandbyBudget(Oid roleid, const DpCharge *charge,
+								const char *what);
+extern void DefineStandbyBudgetSettings(void);
+
+/*
+ * paillier.c, paillier_key.c, paillier_gmp.c: their shared declarations
+ * are in paillier.h, which needs <gmp.h>; no other file calls them.
+ */
+
 /* ciam_privacy.c */
 extern bool ciam_loaded_at_startup;
 extern void RequirePreload(void);
+
+/* keys.c and pseudonym.c: pseudonymization keys and pseudonyms */
+#define CIAM_KEY_NAME_MAX			63
+#define CIAM_KEY_BYTES				32	/* a generated key */
+#define CIAM_KEY_MAX_BYTES			1024	/* an imported key */
+#define CIAM_PSEUDONYM_DIGEST_BYTES	32	/* HMAC-SHA256 */
+
+/* Input types of pseudonymize(), each with its own derived key */
+typedef enum PseudonymDomain
+{
+	PSEUDONYM_BYTEA = 0,		/* HMAC under the key itself */
+	PSEUDONYM_TEXT,
+	PSEUDONYM_BIGINT,
+	PSEUDONYM_UUID,
+	PSEUDONYM_INET,
+	PSEUDONYM_EMAIL,
+	PSEUDONYM_DOMAIN_COUNT
+} PseudonymDomain;
+
+typedef struct PseudonymKey PseudonymKey;
+
+extern void InitRootKey(void);
+extern PseudonymKey *GetPseudonymKey(FmgrInfo *flinfo, text *name_text,
+									 int32 version);
+extern int32 PseudonymKeyVersion(const PseudonymKey *key);
+extern void ComputePseudonymMac(PseudonymKey *key, PseudonymDomain domain,
+								const uint8 *data, size_t len, uint8 *digest);
+
+/* shamir.c and shamir_int.c: Shamir secret sharing */
+#define CIAM_SHAMIR_MAX_SHARES	255
+extern void ShamirRandomBytes(void *buf, size_t len);
+extern void ShamirCheckShareArguments(FunctionCallInfo fcinfo,
+									  const char *function,
+									  const char *first_argument);
+extern struct ArrayType *ShamirGetShares(FunctionCallInfo fcinfo,
+										 Pointer *elements, int *count);
+extern void ShamirFreeShares(FunctionCallInfo fcinfo, struct ArrayType *array);
+extern void ShamirCheckXCoordinates(const uint8 *xs, int count);
 
 #endif							/* CIAM_PRIVACY_H */

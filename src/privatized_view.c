@@ -1081,8 +1081,12 @@ CheckNoOtherDatabase(Oid analyst)
 void
 CheckAnalystIsolation(Oid analyst)
 {
+	/* Cached until a catalog the checks read changes (isolation_cache.c) */
+	if (IsolationCheckCached(analyst))
+		return;
 	CheckStatisticsRestricted(analyst);
 	CheckNoOtherDatabase(analyst);
+	RememberIsolationCheck(analyst);
 }
 
 /* State of the walk over the functions a view calls */

@@ -752,16 +752,21 @@ DescribeQuery(QueryDesc *queryDesc)
 	StringInfoData text;
 	ListCell   *lc;
 	bool		first = true;
+	List	   *named = NIL;
 
 	initStringInfo(&text);
 	foreach(lc, queryDesc->plannedstmt->rtable)
 	{
 		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
 
-		if (rte->rtekind != RTE_RELATION || rte->relkind != RELKIND_VIEW)
+		/* A view's stored rule adds entries for the view itself: name it once */
+		if (rte->rtekind != RTE_RELATION || rte->relkind != RELKIND_VIEW ||
+			list_member_oid(named, rte->relid))
 			continue;
+		named = lappend_oid(named, rte->relid);
 		appendStringInfo(&text, "%s%s", first ? "query on view " : ", ",
-						 get_rel_name(rte->relid));
+						 quote_qualified_identifier(get_namespace_name(get_rel_namespace(rte->relid)),
+													get_rel_name(rte->relid)));
 		first = false;
 	}
 	if (first)

@@ -3,7 +3,9 @@
 # session runs a stream of DP queries. While it runs, the server is stopped
 # with "pg_ctl stop -m immediate" (no checkpoint, like a power cut) and
 # started again. Every result the client received must still be charged:
-# spent >= received * epsilon after crash recovery.
+# spent >= received * epsilon after crash recovery, and every one must have
+# its "released" row in the ledger. The ledger may lack at most the charge
+# of the one query in flight, whose result was never sent.
 # Needs CIAM_PGDATA (set by cluster_start in scripts/cluster.sh).
 set -euo pipefail
 
@@ -52,9 +54,13 @@ received=$(grep -c '^released|t$' "$work/out" || true)
 run_pg_ctl -l "$CIAM_PGDATA/../server.log" -w start >/dev/null
 spent=$(psql -X -A -t -c "SELECT epsilon_spent_nanos FROM ciam_privacy.budget WHERE role = '$role'::regrole")
 charged_for_received=$((received * 10000000))
+read -r ledger_rows ledger_nanos < <(psql -X -A -t -F ' ' -c "
+    SELECT count(*), coalesce(sum(epsilon_nanos), 0) FROM ciam_privacy.ledger
+    WHERE role = '$role'::regrole AND event = 'released'")
 
 echo "results received before the crash: $received (of $queries)"
 echo "charged after recovery: $spent nano-epsilon; needed at least $charged_for_received"
+echo "ledger after recovery: $ledger_rows released rows, $ledger_nanos nano-epsilon"
 
 psql -X -q -c "DELETE FROM ciam_privacy.budget WHERE role = '$role'::regrole" \
     -c "DROP TABLE crash_data" -c "DROP ROLE $role"
@@ -65,5 +71,13 @@ if [ "$received" -lt 100 ] || [ "$received" -ge "$queries" ]; then
 fi
 if [ "$spent" -lt "$charged_for_received" ]; then
     echo "FAIL: charges for released results were lost in the crash"
+    exit 1
+fi
+if [ "$ledger_rows" -lt "$received" ]; then
+    echo "FAIL: ledger rows for released results were lost in the crash"
+    exit 1
+fi
+if [ "$ledger_nanos" -gt "$spent" ] || [ $((spent - ledger_nanos)) -gt 10000000 ]; then
+    echo "FAIL: ledger ($ledger_nanos) and budget ($spent) differ by more than one charge"
     exit 1
 fi
