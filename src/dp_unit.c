@@ -964,18 +964,25 @@ PG_FUNCTION_INFO_V1(dp_select_units_finalfn);
  * The noisy number of distinct units if it reaches the threshold, else
  * NULL. Used in HAVING ... IS NOT NULL, the group and this value appear
  * together or not at all, decided by the same draw.
+ *
+ * A group with no unit kept is never released. Such a group exists only
+ * because of rows that max_groups dropped (or rows with a NULL unit), so
+ * one unit in many groups would otherwise make each of its dropped groups
+ * pass with probability P(Z >= tau), and delta would grow with the number
+ * of groups the unit is in, not with max_groups.
  */
 Datum
 dp_select_units_finalfn(PG_FUNCTION_ARGS)
 {
 	const DpParams *params = DpBeginRelease(fcinfo, DP_AGG_SELECT_UNITS);
 	DpUnitState *state = FinalState(fcinfo, params);
-	int64		noisy = CountUnits(state) + DpIntegerNoise(params, 1, 1);
+	int64		units = CountUnits(state);
+	int64		noisy = units + DpIntegerNoise(params, 1, 1);
 	int64		threshold = DpSelectionThreshold(EpsilonFromNanos(params->epsilon_nanos),
 												 DeltaFromAttos(params->delta_attos),
 												 params->max_groups);
 
-	if (noisy < threshold)
+	if (units == 0 || noisy < threshold)
 		PG_RETURN_NULL();
 	PG_RETURN_INT64(noisy);
 }
