@@ -620,6 +620,20 @@ CheckUnitAggStrategy(AggState *aggstate, Aggref *aggref)
 				 errmsg("%s needs a hashed GROUP BY", get_func_name(aggref->aggfnoid)),
 				 errdetail("A unit's groups are chosen once all groups are known; a sorted aggregate releases each group before it reads the next."),
 				 errhint("Group by keys that can be hashed.")));
+
+	/*
+	 * Keep every group in memory. Whether the table outgrows work_mem
+	 * depends on the number of groups and units, and a spill ends in an
+	 * error at the first release (dp_unit.c), so an analyst who lowers
+	 * work_mem would learn about the data from that error.
+	 * NOTE: memory then grows with the data; running out of memory is
+	 * still an error, but at a size the analyst cannot set.
+	 */
+	if (agg->aggstrategy == AGG_HASHED)
+	{
+		aggstate->hash_mem_limit = SIZE_MAX;
+		aggstate->hash_ngroups_limit = PG_UINT64_MAX;
+	}
 }
 
 /* Record the DP aggregates an Agg node finalizes. */
