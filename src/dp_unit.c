@@ -37,8 +37,9 @@
  *	  bounded. query_charge.c rejects other strategies when the query starts,
  *	  and the planner hook below removes sorted plans for queries that use
  *	  these forms, so that the planner picks a hash plan. A hash aggregate
- *	  that spilled to disk finalizes its groups in batches and is rejected
- *	  too, with a hint to raise work_mem. The guarantee does not rest on the
+ *	  that spilled to disk would finalize its groups in batches, so
+ *	  query_charge.c lifts the node's memory limit, and a spill that still
+ *	  happens is rejected. The guarantee does not rest on the
  *	  SQL of the query: any query gets these bounds from the aggregate.
  *
  * Units
