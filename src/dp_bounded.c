@@ -62,7 +62,15 @@ DpBoundsUsable(double lower, double upper)
 	if (!isfinite(lower) || !isfinite(upper) || !(lower <= upper) ||
 		fabs(lower) > CIAM_BOUND_MAX || fabs(upper) > CIAM_BOUND_MAX)
 		return false;
-	return upper == lower || upper - lower >= CIAM_BOUND_MIN_WIDTH;
+
+	/*
+	 * dp_sum's grid step follows max(|lower|, |upper|), and below about
+	 * 2.5e-300 its inverse is not a finite double, so equal bounds must be
+	 * 0 or at least CIAM_BOUND_MIN_WIDTH in magnitude.
+	 */
+	if (upper == lower)
+		return lower == 0 || fabs(lower) >= CIAM_BOUND_MIN_WIDTH;
+	return upper - lower >= CIAM_BOUND_MIN_WIDTH;
 }
 
 /* Number of noisy statistics that share the budget of one release. */

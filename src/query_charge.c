@@ -506,8 +506,8 @@ ValidateParams(const DpFinalFunction *final, Aggref *aggref, EState *estate,
 					 errmsg("bounds [%s, %s] of %s are too close together",
 							float8out_internal(params->lower),
 							float8out_internal(params->upper), aggname),
-					 errdetail("The bounds must be equal, or differ by at least %g.",
-							   CIAM_BOUND_MIN_WIDTH)));
+					 errdetail("The bounds must differ by at least %g, or be equal and either 0 or at least %g in magnitude.",
+							   CIAM_BOUND_MIN_WIDTH, CIAM_BOUND_MIN_WIDTH)));
 	}
 
 	/* The noise must be representable: reject it here, before any charge */
