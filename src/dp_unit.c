@@ -45,9 +45,13 @@
  * Units
  *	  An integer unit is identified by a bijective mix of its value, any
  *	  other unit by the 64-bit extended hash of its value (the type's own
- *	  hash function, fixed seed). Two units with the same hash are merged;
- *	  merging only lowers what they can contribute together, so it costs
- *	  accuracy, never privacy. NULL units are skipped.
+ *	  hash function, fixed seed). Two units with the same hash are merged,
+ *	  and a merged pair keeps at most max_rows rows in a group. NULL units
+ *	  are skipped.
+ *	  NOTE: under max_groups, removing one unit of a merged pair can move
+ *	  the other's contribution to other groups, so the pair may change up
+ *	  to 2 max_groups groups. With n non-integer units this happens with
+ *	  probability about n^2 / 2^65, and is not counted in delta.
  */
 #include "postgres.h"
 
