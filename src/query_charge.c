@@ -76,6 +76,7 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
+#include "utils/typcache.h"
 
 #include "ciam_privacy.h"
 
@@ -452,6 +453,24 @@ ValidateParams(const DpFinalFunction *final, Aggref *aggref, EState *estate,
 	if (final->groups_arg >= 0)
 		params->max_groups = EvaluateBound(aggref, final->groups_arg, "max_groups",
 										   CIAM_MAX_GROUPS_LIMIT, estate);
+
+	/*
+	 * The unit is the first argument of every per-unit form. Its type is
+	 * checked here, because the transition function would only raise the
+	 * error when it reads a row, which tells whether there was one.
+	 */
+	if (final->per_unit)
+	{
+		Oid			unit_type = exprType((Node *) linitial_node(TargetEntry, aggref->args)->expr);
+		TypeCacheEntry *entry = lookup_type_cache(unit_type, TYPECACHE_HASH_EXTENDED_PROC);
+
+		if (!OidIsValid(entry->hash_extended_proc))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_FUNCTION),
+					 errmsg("the privacy unit of type %s cannot be hashed",
+							format_type_be(unit_type)),
+					 errhint("Use a unit id of a type with a hash operator class, such as bigint, uuid or text.")));
+	}
 
 	if (final->value_arg >= 0)
 	{
