@@ -11,7 +11,7 @@ ANALYZE attack_spill;
 SET work_mem = '64kB';
 SET hash_mem_multiplier = 1;
 -- noise scale 1 / 10 per group, so the sum over 5000 groups is 10000
--- within 2000 (thousands of noise deviations)
+-- within 2000 (about 200 standard deviations of the summed noise)
 SELECT abs(sum(n) - 10000) < 2000 AS ok FROM (
     SELECT g, ciam_privacy.dp_count_units(u, 1, 10) AS n FROM attack_spill GROUP BY g
 ) s;
