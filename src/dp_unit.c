@@ -1127,6 +1127,16 @@ ContainsUnitAggregate(Node *node, void *context)
 	return expression_tree_walker(node, ContainsUnitAggregate, context);
 }
 
+static bool
+ContainsDpAggregateCall(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Aggref) && KindOfAggregate(((Aggref *) node)->aggfnoid) != DP_AGG_NONE)
+		return true;
+	return expression_tree_walker(node, ContainsDpAggregateCall, context);
+}
+
 /*
  * For a GROUP BY with per-unit DP aggregates, keep only hashed aggregation
  * paths, so that the plan can bound the groups of each unit (see the top
@@ -1145,6 +1155,28 @@ ciam_create_upper_paths(PlannerInfo *root, UpperRelationKind stage,
 
 	if (prev_create_upper_paths)
 		prev_create_upper_paths(root, stage, input_rel, output_rel, extra);
+
+	/*
+	 * DP aggregates are charged and finalized in the leader. A whole
+	 * aggregate below a Gather would be finalized in a worker and fail
+	 * there: a partial path of the grouped relation (one aggregate per
+	 * partition under a Parallel Append) or a parallel-safe path that a
+	 * Parallel Append of a UNION ALL runs in one worker. So the grouped
+	 * relation gets no partial paths and its paths are not parallel safe.
+	 * Partial aggregation in the workers is planned in a relation of its
+	 * own and is kept.
+	 */
+	if (stage == UPPERREL_GROUP_AGG &&
+		(ContainsDpAggregateCall((Node *) parse->targetList, NULL) ||
+		 ContainsDpAggregateCall(parse->havingQual, NULL)))
+	{
+		ListCell   *lc;
+
+		output_rel->partial_pathlist = NIL;
+		output_rel->consider_parallel = false;
+		foreach(lc, output_rel->pathlist)
+			((Path *) lfirst(lc))->parallel_safe = false;
+	}
 
 	if (stage == UPPERREL_GROUP_AGG && parse->groupClause != NIL &&
 		parse->groupingSets == NIL && extra != NULL &&
