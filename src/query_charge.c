@@ -457,7 +457,7 @@ ValidateParams(const DpFinalFunction *final, Aggref *aggref, EState *estate,
 	/*
 	 * The unit is the first argument of every per-unit form. Its type is
 	 * checked here, because the transition function would only raise the
-	 * error when it reads a row, which tells whether there was one.
+	 * error when it reads a row, which would reveal whether there was one.
 	 */
 	if (final->per_unit)
 	{
