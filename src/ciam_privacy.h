@@ -75,8 +75,13 @@ typedef enum DpMechanism
 #define CIAM_MAX_ROWS_LIMIT		1000
 #define CIAM_MAX_GROUPS_LIMIT	1000
 
-/* Noise scales (in grid units) above this are refused: the noise is an int64 */
-#define CIAM_NOISE_SCALE_MAX	1.0e17
+/*
+ * Noise scales (in grid units) above this are refused. The noise is an int64
+ * and draws beyond 2^61 are redrawn (noise.c), so the scale must stay far
+ * below 2^61 for that cut to be negligible: at 4e15 it lies 576 scales out.
+ * Row-level forms at epsilon 1e-6 need up to 3 * 2^30 / 1e-6 = 3.2e15.
+ */
+#define CIAM_NOISE_SCALE_MAX	4.0e15
 
 /* Parameters of one DP aggregate call, validated before any row is read */
 typedef struct DpParams

@@ -38,6 +38,7 @@
  */
 #include "postgres.h"
 
+#include <float.h>
 #include <math.h>
 
 #include "catalog/pg_type.h"
@@ -61,7 +62,15 @@ DpBoundsUsable(double lower, double upper)
 	if (!isfinite(lower) || !isfinite(upper) || !(lower <= upper) ||
 		fabs(lower) > CIAM_BOUND_MAX || fabs(upper) > CIAM_BOUND_MAX)
 		return false;
-	return upper == lower || upper - lower >= CIAM_BOUND_MIN_WIDTH;
+
+	/*
+	 * dp_sum's grid step follows max(|lower|, |upper|), and below about
+	 * 2.5e-300 its inverse is not a finite double, so equal bounds must be
+	 * 0 or at least CIAM_BOUND_MIN_WIDTH in magnitude.
+	 */
+	if (upper == lower)
+		return lower == 0 || fabs(lower) >= CIAM_BOUND_MIN_WIDTH;
+	return upper - lower >= CIAM_BOUND_MIN_WIDTH;
 }
 
 /* Number of noisy statistics that share the budget of one release. */
@@ -321,10 +330,17 @@ DpReleaseBounded(const DpParams *params, const DpGrid *grid, const DpSums *sums)
 			variance_x = 0;
 		if (variance_x > limit)
 			variance_x = limit;
-		/* x = 2q - R is in units of g / 2 */
-		result = variance_x * (grid_step / 2.0) * (grid_step / 2.0);
+		/*
+		 * x = 2q - R is in units of g / 2. The standard deviation is taken
+		 * before scaling, so it stays below (upper - lower) / 2; a variance
+		 * past the largest double (bounds wider than about 2.7e154) is
+		 * clamped to it, so no release is infinite.
+		 */
 		if (params->kind == DP_AGG_STDDEV)
-			result = sqrt(result);
+			return sqrt(variance_x) * (grid_step / 2.0);
+		result = variance_x * (grid_step / 2.0) * (grid_step / 2.0);
+		if (result > DBL_MAX)
+			result = DBL_MAX;
 		return result;
 	}
 }

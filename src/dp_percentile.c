@@ -108,6 +108,12 @@ DpReleasePercentile(const DpParams *params, const int64 *counts)
 	 */
 	denominator = (uint128_t) CIAM_EPSILON_SCALE * ((uint128_t) 1 << (PERCENTILE_FRACTION_BITS + 1)) *
 		(uint64) params->max_rows * (uint64) params->max_groups;
+
+	/*
+	 * NOTE: a proposal is accepted with probability sum_i w_i / 2048, which
+	 * depends on how the values spread over the buckets, so the number of
+	 * proposals, and the run time, depend on the data.
+	 */
 	for (;;)
 	{
 		CHECK_FOR_INTERRUPTS();

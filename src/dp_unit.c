@@ -37,16 +37,21 @@
  *	  bounded. query_charge.c rejects other strategies when the query starts,
  *	  and the planner hook below removes sorted plans for queries that use
  *	  these forms, so that the planner picks a hash plan. A hash aggregate
- *	  that spilled to disk finalizes its groups in batches and is rejected
- *	  too, with a hint to raise work_mem. The guarantee does not rest on the
+ *	  that spilled to disk would finalize its groups in batches, so
+ *	  query_charge.c lifts the node's memory limit, and a spill that still
+ *	  happens is rejected. The guarantee does not rest on the
  *	  SQL of the query: any query gets these bounds from the aggregate.
  *
  * Units
  *	  An integer unit is identified by a bijective mix of its value, any
  *	  other unit by the 64-bit extended hash of its value (the type's own
- *	  hash function, fixed seed). Two units with the same hash are merged;
- *	  merging only lowers what they can contribute together, so it costs
- *	  accuracy, never privacy. NULL units are skipped.
+ *	  hash function, fixed seed). Two units with the same hash are merged,
+ *	  and a merged pair keeps at most max_rows rows in a group. NULL units
+ *	  are skipped.
+ *	  NOTE: under max_groups, removing one unit of a merged pair can move
+ *	  the other's contribution to other groups, so the pair may change up
+ *	  to 2 max_groups groups. With n non-integer units this happens with
+ *	  probability about n^2 / 2^65, and is not counted in delta.
  */
 #include "postgres.h"
 
@@ -1101,18 +1106,25 @@ PG_FUNCTION_INFO_V1(dp_select_units_finalfn);
  * The noisy number of distinct units if it reaches the threshold, else
  * NULL. Used in HAVING ... IS NOT NULL, the group and this value appear
  * together or not at all, decided by the same draw.
+ *
+ * A group with no unit kept is never released. Such a group exists only
+ * because of rows that max_groups dropped (or rows with a NULL unit), so
+ * one unit in many groups would otherwise make each of its dropped groups
+ * pass with probability P(Z >= tau), and delta would grow with the number
+ * of groups the unit is in, not with max_groups.
  */
 Datum
 dp_select_units_finalfn(PG_FUNCTION_ARGS)
 {
 	const DpParams *params = DpBeginRelease(fcinfo, DP_AGG_SELECT_UNITS);
 	DpUnitState *state = FinalState(fcinfo, params);
-	int64		noisy = CountUnits(state) + DpIntegerNoise(params, 1, 1);
+	int64		units = CountUnits(state);
+	int64		noisy = units + DpIntegerNoise(params, 1, 1);
 	int64		threshold = DpSelectionThreshold(EpsilonFromNanos(params->epsilon_nanos),
 												 DeltaFromAttos(params->delta_attos),
 												 params->max_groups);
 
-	if (noisy < threshold)
+	if (units == 0 || noisy < threshold)
 		PG_RETURN_NULL();
 	PG_RETURN_INT64(noisy);
 }
@@ -1252,6 +1264,16 @@ ContainsUnitAggregate(Node *node, void *context)
 	return expression_tree_walker(node, ContainsUnitAggregate, context);
 }
 
+static bool
+ContainsDpAggregateCall(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Aggref) && KindOfAggregate(((Aggref *) node)->aggfnoid) != DP_AGG_NONE)
+		return true;
+	return expression_tree_walker(node, ContainsDpAggregateCall, context);
+}
+
 /*
  * For a GROUP BY with per-unit DP aggregates, keep only hashed aggregation
  * paths, so that the plan can bound the groups of each unit (see the top
@@ -1270,6 +1292,28 @@ ciam_create_upper_paths(PlannerInfo *root, UpperRelationKind stage,
 
 	if (prev_create_upper_paths)
 		prev_create_upper_paths(root, stage, input_rel, output_rel, extra);
+
+	/*
+	 * DP aggregates are charged and finalized in the leader. A whole
+	 * aggregate below a Gather would be finalized in a worker and fail
+	 * there: a partial path of the grouped relation (one aggregate per
+	 * partition under a Parallel Append) or a parallel-safe path that a
+	 * Parallel Append of a UNION ALL runs in one worker. So the grouped
+	 * relation gets no partial paths and its paths are not parallel safe.
+	 * Partial aggregation in the workers is planned in a relation of its
+	 * own and is kept.
+	 */
+	if (stage == UPPERREL_GROUP_AGG &&
+		(ContainsDpAggregateCall((Node *) parse->targetList, NULL) ||
+		 ContainsDpAggregateCall(parse->havingQual, NULL)))
+	{
+		ListCell   *lc;
+
+		output_rel->partial_pathlist = NIL;
+		output_rel->consider_parallel = false;
+		foreach(lc, output_rel->pathlist)
+			((Path *) lfirst(lc))->parallel_safe = false;
+	}
 
 	if (stage == UPPERREL_GROUP_AGG && parse->groupClause != NIL &&
 		parse->groupingSets == NIL && extra != NULL &&

@@ -59,7 +59,10 @@
 
 #define RANDOM_BUFFER_SIZE 512
 
-/* Draws beyond this magnitude are redrawn, which happens with probability below e^-1000 */
+/*
+ * Draws beyond this magnitude are redrawn. Scales are at most
+ * CIAM_NOISE_SCALE_MAX, so that happens with probability below e^-576.
+ */
 #define NOISE_MAGNITUDE_MAX (PG_INT64_MAX / 4)
 
 

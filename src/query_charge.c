@@ -76,6 +76,7 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
+#include "utils/typcache.h"
 
 #include "ciam_privacy.h"
 
@@ -463,6 +464,24 @@ ValidateParams(const DpFinalFunction *final, Aggref *aggref, EState *estate,
 		params->max_groups = EvaluateBound(aggref, final->groups_arg, "max_groups",
 										   CIAM_MAX_GROUPS_LIMIT, estate);
 
+	/*
+	 * The unit is the first argument of every per-unit form. Its type is
+	 * checked here, because the transition function would only raise the
+	 * error when it reads a row, which would reveal whether there was one.
+	 */
+	if (final->per_unit)
+	{
+		Oid			unit_type = exprType((Node *) linitial_node(TargetEntry, aggref->args)->expr);
+		TypeCacheEntry *entry = lookup_type_cache(unit_type, TYPECACHE_HASH_EXTENDED_PROC);
+
+		if (!OidIsValid(entry->hash_extended_proc))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_FUNCTION),
+					 errmsg("the privacy unit of type %s cannot be hashed",
+							format_type_be(unit_type)),
+					 errhint("Use a unit id of a type with a hash operator class, such as bigint, uuid or text.")));
+	}
+
 	if (final->value_arg >= 0)
 	{
 		Oid			type = exprType((Node *) list_nth_node(TargetEntry, aggref->args,
@@ -516,8 +535,8 @@ ValidateParams(const DpFinalFunction *final, Aggref *aggref, EState *estate,
 					 errmsg("bounds [%s, %s] of %s are too close together",
 							float8out_internal(params->lower),
 							float8out_internal(params->upper), aggname),
-					 errdetail("The bounds must be equal, or differ by at least %g.",
-							   CIAM_BOUND_MIN_WIDTH)));
+					 errdetail("The bounds must differ by at least %g, or be equal and either 0 or at least %g in magnitude.",
+							   CIAM_BOUND_MIN_WIDTH, CIAM_BOUND_MIN_WIDTH)));
 	}
 
 	/* The noise must be representable: reject it here, before any charge */
@@ -630,6 +649,20 @@ CheckUnitAggStrategy(AggState *aggstate, Aggref *aggref)
 				 errmsg("%s needs a hashed GROUP BY", get_func_name(aggref->aggfnoid)),
 				 errdetail("A unit's groups are chosen once all groups are known; a sorted aggregate releases each group before it reads the next."),
 				 errhint("Group by keys that can be hashed.")));
+
+	/*
+	 * Keep every group in memory. Whether the table outgrows work_mem
+	 * depends on the number of groups and units, and a spill ends in an
+	 * error at the first release (dp_unit.c), so an analyst who lowers
+	 * work_mem would learn about the data from that error.
+	 * NOTE: memory then grows with the data; running out of memory is
+	 * still an error, but at a size the analyst cannot set.
+	 */
+	if (agg->aggstrategy == AGG_HASHED)
+	{
+		aggstate->hash_mem_limit = SIZE_MAX;
+		aggstate->hash_ngroups_limit = PG_UINT64_MAX;
+	}
 }
 
 /* Record the DP aggregates an Agg node finalizes. */
