@@ -85,7 +85,13 @@ RESET ROLE;
 -- Check against the exact sums, which only the data owner can compute
 \echo 'The data owner checks every decrypted total against the exact sum of the clear column:'
 SELECT count(*) AS groups,
-       bool_and(ciam_privacy.paillier_decrypt(t.total_enc, 'adult_capital_gain') = e.total) AS all_totals_match
+       coalesce(bool_and(ciam_privacy.paillier_decrypt(t.total_enc, 'adult_capital_gain') = e.total), false)
+           AS all_totals_match
 FROM finance.gain_totals AS t
 JOIN (SELECT education, sum(capital_gain) AS total FROM crm.customers GROUP BY education) AS e
-  USING (education);
+  USING (education) \gset
+\if :all_totals_match
+\echo 'All' :groups 'decrypted totals equal the exact sums.'
+\else
+DO $$ BEGIN RAISE EXCEPTION 'a decrypted total differs from its exact sum'; END $$;
+\endif

@@ -44,8 +44,14 @@ SELECT 'serial' AS mode,
 FROM pf_data;
 SELECT * FROM pf_parallel UNION ALL SELECT * FROM pf_serial;
 
--- workers that see no rows send empty partial states
+-- workers that see no rows send empty partial states: the plan is parallel
 SET max_parallel_workers_per_gather = 2;
+EXPLAIN (COSTS OFF)
+SELECT ciam_privacy.dp_sum(v, 0, 100, 10) IS NOT NULL AS sum_empty,
+       ciam_privacy.dp_median(v, 0, 100, 10) BETWEEN 0 AND 100 AS median_empty,
+       ciam_privacy.dp_count_units(unit, 1, 10) < 40 AS units_empty,
+       ciam_privacy.dp_stddev(unit, v, 0, 100, 1, 1, 10) BETWEEN 0 AND 50 AS stddev_empty
+FROM pf_data WHERE id < 0;
 SELECT ciam_privacy.dp_sum(v, 0, 100, 10) IS NOT NULL AS sum_empty,
        ciam_privacy.dp_median(v, 0, 100, 10) BETWEEN 0 AND 100 AS median_empty,
        ciam_privacy.dp_count_units(unit, 1, 10) < 40 AS units_empty,

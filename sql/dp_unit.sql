@@ -54,6 +54,7 @@ FROM unit_data;
 
 -- group selection: 3 groups with 100 units, 20 groups with one unit each.
 -- A one-unit group passes the threshold with probability at most delta.
+SELECT epsilon_spent AS spent_before_selection FROM ciam_privacy.budget_status();
 CREATE TABLE select_data AS
     SELECT 'big-' || (u % 3) AS domain, u AS unit FROM generate_series(1, 300) u
     UNION ALL
@@ -63,8 +64,8 @@ SELECT domain, n >= 10 AS above_threshold FROM (
     FROM select_data GROUP BY domain
     HAVING ciam_privacy.dp_select_units(unit, 1, 1, 1e-6) IS NOT NULL
 ) s ORDER BY domain;
--- one draw decides the group and its value, charged once
-SELECT epsilon_spent >= 0 AS charged FROM ciam_privacy.budget_status();
+-- one draw decides the group and its value, charged once: epsilon 1 more
+SELECT epsilon_spent AS spent_after_selection FROM ciam_privacy.budget_status();
 
 -- GROUPING SETS cannot bound groups per unit
 SELECT k, ciam_privacy.dp_count_units(unit, 1, 1) FROM unit_data GROUP BY GROUPING SETS ((k), ());
