@@ -12,8 +12,8 @@
  * The mechanism chosen: frozen heap tuples written outside any transaction
  *	  The ledger is the heap table ciam_privacy.ledger, without indexes.
  *	  AppendLedgerRow() forms a tuple whose xmin is FrozenTransactionId with
- *	  the HEAP_XMIN_FROZEN bits set, so every snapshot sees it and no
- *	  transaction, committed or aborted, owns it. The tuple goes on the last
+ *	  the HEAP_XMIN_FROZEN bits set, so it is visible to every snapshot and
+ *	  no transaction, committed or aborted, owns it. The tuple goes on the last
  *	  page of the table under an exclusive buffer lock; when that page is
  *	  full, a new page is added under the relation extension lock. The page
  *	  change is WAL-logged as a generic WAL record (access/generic_xlog.h),
