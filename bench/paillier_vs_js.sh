@@ -22,9 +22,9 @@
 #              with a key of its default kind (random g) and one with
 #              g = n + 1. One Node.js process, one core.
 # Times are measured inside the server around EXECUTE, so client round
-# trips are excluded: wall-clock time with clock_timestamp(), and the CPU
-# time of the backend from /proc/self/stat (in clock ticks of
-# 1 / CLK_TCK seconds, 10 ms on the machine measured).
+# trips are excluded. Wall-clock time comes from clock_timestamp(), and the
+# CPU time of the backend from /proc/self/stat, in clock ticks of
+# 1 / CLK_TCK seconds (10 ms on the machine measured).
 # On a shared machine the wall-clock times grow with the load, CPU times
 # much less, so the targets, stated for one core, are judged on CPU time.
 # The log records the load average before and after. The JavaScript side

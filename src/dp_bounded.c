@@ -26,15 +26,15 @@
  * Releases
  *	  dp_sum releases the noisy integer sum times g, a multiple of a power
  *	  of two, computed from the noisy integer alone. dp_avg spends half of
- *	  the budget on the count and half on the centered sum
- *	  sum(2q - R); dp_variance and dp_stddev a third each on the count, the
+ *	  the budget on the count and half on the centered sum sum(2q - R).
+ *	  dp_variance and dp_stddev spend a third each on the count, the
  *	  centered sum and the sum of squares sum((2q - R)^2). The results are
  *	  computed from the noisy integers alone (post-processing) and clamped
  *	  to what is possible: [lower, upper] for the mean, [0, (upper -
  *	  lower)^2 / 4] for the variance.
  *
- *	  The per-unit forms (dp_unit.c) reuse the grids and the release code;
- *	  there each statistic's sensitivity is multiplied by max_rows.
+ *	  The per-unit forms (dp_unit.c) reuse the grids and the release code.
+ *	  There each statistic's sensitivity is multiplied by max_rows.
  */
 #include "postgres.h"
 

@@ -12,12 +12,12 @@
  * ranks that the bucket's values occupy, and 0 for the bucket that
  * contains the target. Adding or removing a row changes every d_i by at
  * most 1, so this is epsilon-DP (McSherry and Talwar 2007). The per-unit
- * form divides epsilon by max_groups and the distance by max_rows. The output is the
- * bucket's center, a value computed from the public bounds and the chosen
- * index alone. The percentile is rounded to a multiple of 2^-20 so that
- * every d_i is an exact rational, and the draw is made exactly: a bucket
- * drawn uniformly is accepted with probability exp(-epsilon (d_i - d_min) / 2)
- * by the exact Bernoulli sampler of noise.c.
+ * form divides epsilon by max_groups and the distance by max_rows. The
+ * output is the bucket's center, a value computed from the public bounds
+ * and the chosen index alone. The percentile is rounded to a multiple of
+ * 2^-20 so that every d_i is an exact rational, which lets the draw be
+ * exact. A bucket drawn uniformly is accepted with probability
+ * exp(-epsilon (d_i - d_min) / 2) by the exact Bernoulli sampler of noise.c.
  *
  * The result is therefore accurate to a bucket, (upper - lower) / 2048,
  * and, with probability 1 - alpha, lies in a bucket within

@@ -12,9 +12,10 @@
 # not appear in limb order either, nor shifted left by 1 to 63 bits,
 # because GMP's division normalizes a divisor. Their big-endian copies in
 # shared buffers are table data (see docs/paillier.md), so that order is not
-# searched. The first session also fails to load a private key stored broken (q = p), whose values must
-# be wiped too. Controls: n, which the key cache keeps in limb order, and
-# the ciphertext must be found, or the search proves nothing.
+# searched. The first session also fails to load a private key stored
+# broken (q = p), whose values must be wiped too. Controls: n, which the
+# key cache keeps in limb order, and the ciphertext must be found, or the
+# search proves nothing.
 # Runs against the cluster of scripts/test.sh (PGHOST, PGPORT, PGDATABASE).
 set -euo pipefail
 
