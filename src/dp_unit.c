@@ -315,7 +315,7 @@ KeepValue(DpUnitState *state, UnitEntry *entry, uint64 priority, int64 q)
  * Find or add a unit's entry. Rows of one unit often come together, so the
  * last entry is tried first. An insert may move entries, so only the entry
  * returned after the latest insert is remembered. MergeUnits() and
- * MaterializeUnits() insert entries themselves, so they reset it to NULL.
+ * MaterializeUnits() reset it to NULL before they add entries.
  */
 static inline UnitEntry *
 EnterUnit(DpUnitState *state, uint64 key)
