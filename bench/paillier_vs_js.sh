@@ -22,8 +22,9 @@
 #              with a key of its default kind (random g) and one with
 #              g = n + 1. One Node.js process, one core.
 # Times are measured inside the server around EXECUTE, so client round
-# trips are excluded: wall-clock time with clock_timestamp(), and the CPU
-# time of the backend from /proc/self/stat (in clock ticks, 10 ms here).
+# trips are excluded. Wall-clock time comes from clock_timestamp(), and the
+# CPU time of the backend from /proc/self/stat, in clock ticks of
+# 1 / CLK_TCK seconds (10 ms on the machine measured).
 # On a shared machine the wall-clock times grow with the load, CPU times
 # much less, so the targets, stated for one core, are judged on CPU time.
 # The log records the load average before and after. The JavaScript side
@@ -120,9 +121,9 @@ median() {
     sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-# Time a query BENCH_REPS times in one session with the given settings;
-# print the median wall-clock seconds and the median CPU seconds of the
-# backend (workers of a parallel plan not included).
+# Time a query BENCH_REPS times in one session with the given settings.
+# Print the median wall-clock seconds and the median CPU seconds of the
+# backend, which exclude the workers of a parallel plan.
 time_query() {
     local settings=$1 query=$2 runs
     runs=$(sql -F ' ' <<SQL

@@ -91,10 +91,10 @@ SET ROLE paillier_holder_member;
 SELECT paillier_decrypt(total, 'access_key') FROM public.access_sums ORDER BY grp LIMIT 1;
 RESET ROLE;
 
--- A role with a privacy budget cannot be granted decryption, and a
--- grantee that is given a budget later, or a member of a grantee whose
--- session logs in as a role with a budget, is refused: decrypted sums are
--- exact, without noise or charge
+-- A role with a privacy budget cannot be granted decryption, because
+-- decrypted sums are exact, without noise or charge. Decryption is also
+-- rejected for a grantee that is given a budget later, and for a member of
+-- a grantee whose session logs in as a role with a budget
 SELECT paillier_grant_decrypt('access_key', 'paillier_holder');
 CREATE ROLE paillier_budget_analyst;
 SELECT set_budget('paillier_budget_analyst', 1);

@@ -39,9 +39,9 @@ LANGUAGE sql AS $$
            || decode(lpad(encode(paillier_numeric_to_bytes(c), 'hex'), 1024, '0'), 'hex')
 $$;
 
--- c sharing a factor with n would let anyone who sees a decryption factor
--- n: c = p, q, 7p and n^2 - p are rejected on each entry path, while
--- n^2 - 1, a unit, is accepted
+-- A c that shares a factor with n would let anyone who observes its
+-- decryption factor n. c = p, 3p, 7q, n^2 - p and n^2 - q are rejected on
+-- the entry paths below, while n^2 - 1, a unit, is accepted
 SELECT attack_text(fp, p)::paillier_ciphertext FROM attack_key_values;
 SELECT attack_text(fp, 7 * q)::paillier_ciphertext FROM attack_key_values;
 SELECT attack_text(fp, n * n - p)::paillier_ciphertext FROM attack_key_values;

@@ -144,12 +144,13 @@ ZcdpEpsilonNanos(int64 rho_nanos, int64 delta_attos)
 }
 
 /*
- * The epsilon that a budget row has spent in all: its pure and approximate
- * charges compose by adding epsilons and deltas (basic composition), and its
- * zCDP charges add their rho, and together they are converted to
+ * Compute the total epsilon, in nanos, that a budget row has spent. Its pure
+ * and approximate charges compose by adding epsilons and deltas (basic
+ * composition). Its zCDP charges add their rho, and the sum is converted to
  * (epsilon, delta) with all the delta that the approximate charges left.
  * The two parts then compose by basic composition once more. Returns
- * PG_INT64_MAX when no finite epsilon holds.
+ * PG_INT64_MAX when no finite epsilon bounds the spending, for example when
+ * the delta spent exceeds its limit.
  */
 static int64
 TotalEpsilonNanos(const BudgetRow *row)
@@ -480,11 +481,11 @@ ChargeLoginRole(const DpCharge *charge, const char *what)
 	/*
 	 * From the change of the budget row until its ledger row is on disk, a
 	 * cancel, a timeout or pg_terminate_backend() waits, so that no charge
-	 * goes unrecorded. The ledger's table lock is already held; the waits
-	 * left are short ones, for the page that the ledger grows by.
+	 * goes unrecorded. The ledger's table lock is already held, so the only
+	 * waits left are short ones, for the page that the ledger grows by.
 	 *
 	 * NOTE: an error raised in between (out of memory, a read error on the
-	 * ledger's last page) still leaves a charge without its ledger row; the
+	 * ledger's last page) still leaves a charge without its ledger row. The
 	 * charge stays, which errs on the side of privacy.
 	 */
 	HOLD_INTERRUPTS();

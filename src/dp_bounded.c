@@ -8,7 +8,7 @@
  *	  numeric. It is read as a double, clamped to [lower, upper] and only
  *	  then quantized to an integer on a grid that depends on the bounds
  *	  alone. Reading a bigint near the int64 limits as a double rounds it by
- *	  at most 2^10, far below any grid step that such bounds produce, and a
+ *	  at most 2^10, far below any grid step that such bounds produce. A
  *	  numeric too large for a double becomes an infinity, which clamps to a
  *	  bound. NULL and NaN are skipped.
  *
@@ -26,15 +26,15 @@
  * Releases
  *	  dp_sum releases the noisy integer sum times g, a multiple of a power
  *	  of two, computed from the noisy integer alone. dp_avg spends half of
- *	  the budget on the count and half on the centered sum
- *	  sum(2q - R); dp_variance and dp_stddev a third each on the count, the
+ *	  the budget on the count and half on the centered sum sum(2q - R).
+ *	  dp_variance and dp_stddev spend a third each on the count, the
  *	  centered sum and the sum of squares sum((2q - R)^2). The results are
  *	  computed from the noisy integers alone (post-processing) and clamped
  *	  to what is possible: [lower, upper] for the mean, [0, (upper -
  *	  lower)^2 / 4] for the variance.
  *
- *	  The per-unit forms (dp_unit.c) reuse the grids and the release code;
- *	  there each statistic's sensitivity is multiplied by max_rows.
+ *	  The per-unit forms (dp_unit.c) reuse the grids and the release code.
+ *	  There each statistic's sensitivity is multiplied by max_rows.
  */
 #include "postgres.h"
 
@@ -156,10 +156,10 @@ DpSetGrid(DpGrid *grid, DpFamily family, double lower, double upper)
 }
 
 /*
- * Sensitivity, in grid units, of part "part" of a release by one row
- * (multiplied by max_rows for one unit): part 0 is the count for the mean
- * and variance, else the sum; part 1 the centered sum; part 2 the sum of
- * squares.
+ * Return the sensitivity, in grid units, of one part of a release: the
+ * maximum change that one row makes, times max_rows (the rows that one unit
+ * may contribute). For dp_sum, part 0 is the sum. For the mean and variance,
+ * part 0 is the count, part 1 the centered sum and part 2 the sum of squares.
  */
 uint64
 DpGridSensitivity(const DpGrid *grid, DpAggregateKind kind, int part, int32 max_rows)

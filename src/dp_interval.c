@@ -195,9 +195,10 @@ PG_FUNCTION_INFO_V1(dp_avg_interval);
  *	  centered sum (|C| <= n R) and Zs, Zn the noises. Then
  *	  |mean - estimate| <= (g / 2) (|Zs| + R |Zn|) / (n - |Zn|). With the
  *	  noises within their (1 - alpha / 2) half-widths and n at least
- *	  count_lower (a lower bound on the number of values that the caller
- *	  knows, for example the low end of a dp_count interval), that bounds
- *	  the error. If count_lower is too small, the interval is the bounds.
+ *	  count_lower, that inequality bounds the error. count_lower is a lower
+ *	  bound, supplied by the caller, on the number of values, for example
+ *	  the low end of a dp_count interval. If count_lower is too small, the
+ *	  interval is the bounds.
  */
 Datum
 dp_avg_interval(PG_FUNCTION_ARGS)

@@ -7,17 +7,17 @@
  * The state counts values in 2048 equal buckets of [lower, upper] (values
  * clamped to the bounds, NULL and NaN skipped), so a row costs one
  * increment and the state does not grow with the data. The release picks
- * a bucket i with probability proportional to exp(-epsilon d_i / 2), where
- * d_i is the distance, in ranks, from the target rank percentile * n to the
- * ranks the bucket's values occupy (0 for the bucket that holds the
- * target). Adding or removing a row changes every d_i by at most 1, so
- * this is epsilon-DP (McSherry and Talwar 2007); the per-unit form divides
- * epsilon by max_groups and the distance by max_rows. The output is the
- * bucket's center, a value computed from the public bounds and the chosen
- * index alone. The percentile is rounded to a multiple of 2^-20 so that
- * every d_i is an exact rational, and the draw is made exactly: a bucket
- * drawn uniformly is accepted with probability exp(-epsilon (d_i - d_min) / 2)
- * by the exact Bernoulli sampler of noise.c.
+ * a bucket i with probability proportional to exp(-epsilon d_i / 2). d_i
+ * is the distance, in ranks, from the target rank percentile * n to the
+ * ranks that the bucket's values occupy, and 0 for the bucket that
+ * contains the target. Adding or removing a row changes every d_i by at
+ * most 1, so this is epsilon-DP (McSherry and Talwar 2007). The per-unit
+ * form divides epsilon by max_groups and the distance by max_rows. The
+ * output is the bucket's center, a value computed from the public bounds
+ * and the chosen index alone. The percentile is rounded to a multiple of
+ * 2^-20 so that every d_i is an exact rational, which lets the draw be
+ * exact. A bucket drawn uniformly is accepted with probability
+ * exp(-epsilon (d_i - d_min) / 2) by the exact Bernoulli sampler of noise.c.
  *
  * The result is therefore accurate to a bucket, (upper - lower) / 2048,
  * and, with probability 1 - alpha, lies in a bucket within

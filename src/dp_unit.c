@@ -232,9 +232,10 @@ SetUnitType(DpUnitState *state, Oid type, Oid collation)
 }
 
 /*
- * The key of a unit. Integer units are mixed by a bijection (the finalizer
- * of SplitMix64), so distinct integers never share a key and no function
- * call is made per row; other types use their extended hash function.
+ * Compute the key of a unit. Integer units are mixed by a bijection (the
+ * finalizer of SplitMix64), so distinct integers never share a key and no
+ * function call is made per row. Other types use their extended hash
+ * function.
  */
 static inline uint64
 UnitKey(DpUnitState *state, Datum unit)
@@ -312,8 +313,9 @@ KeepValue(DpUnitState *state, UnitEntry *entry, uint64 priority, int64 q)
 
 /*
  * Find or add a unit's entry. Rows of one unit often come together, so the
- * last entry is tried first; an insert may move entries, so only the entry
- * returned after it is remembered, and MergeUnits() forgets it.
+ * last entry is tried first. An insert may move entries, so only the entry
+ * returned after the latest insert is remembered. MergeUnits() and
+ * MaterializeUnits() reset it to NULL before they add entries.
  */
 static inline UnitEntry *
 EnterUnit(DpUnitState *state, uint64 key)
@@ -552,7 +554,7 @@ dp_unit_variance_transfn(PG_FUNCTION_ARGS)
 
 /*
  * (state, unit, value, [percentile,] lower, upper, max_rows, max_groups, epsilon):
- * lower_arg says where the bounds are.
+ * lower_arg is the argument number of lower, and upper follows it.
  */
 static Datum
 UnitBucketsTransition(FunctionCallInfo fcinfo, int lower_arg)

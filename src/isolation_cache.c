@@ -17,7 +17,7 @@
  *	  inserts included, queues a catalog cache invalidation, and each
  *	  backend applies the invalidations of committed transactions before it
  *	  locks a relation, so before its next query reaches ExecutorStart. A
- *	  callback on those caches forgets the cached result. A lost-message
+ *	  callback on those caches clears the cached result. A lost-message
  *	  reset of the caches calls the callbacks too. Only a passing result is
  *	  cached, for one role, so a failing check is repeated (and fails) at
  *	  every query.

@@ -167,8 +167,8 @@ InitRootKey(void)
 	 * NOTE: without the preload, the settings from postgresql.conf stay
 	 * placeholders that every role can read with SHOW until this library is
 	 * loaded in the session and MarkGUCPrefixReserved() removes them. Code
-	 * that never runs cannot hide them, so the documentation tells never to
-	 * write the root key itself into root_key_command.
+	 * that never runs cannot hide them, so the documentation warns against
+	 * writing the root key itself into root_key_command.
 	 */
 	if (!process_shared_preload_libraries_in_progress)
 		return;
@@ -762,11 +762,11 @@ forget_cached_keys(PG_FUNCTION_ARGS)
 }
 
 /*
- * Return a registered snapshot that sees every transaction committed so
- * far, so that a key destroyed or a grant revoked is seen at once.
- * Parallel mode forbids GetLatestSnapshot(). There the catalog snapshot
- * serves instead: for a table that has no system cache, such as ours,
- * PostgreSQL takes it anew at each call, in the leader and in workers.
+ * Return a registered snapshot in which every transaction committed so far
+ * is visible, so that a key destroyed or a grant revoked takes effect at
+ * once. Parallel mode forbids GetLatestSnapshot(), so there the catalog
+ * snapshot is used instead. For a table that has no system cache, such as
+ * ours, PostgreSQL takes it anew at each call, in the leader and in workers.
  */
 static Snapshot
 FreshSnapshot(Relation rel)
@@ -777,12 +777,12 @@ FreshSnapshot(Relation rel)
 }
 
 /*
- * Return the snapshot that picks the current version of a key: a fresh one,
- * except in a parallel query, where every process takes the query's active
- * snapshot so that all of them pick the same version even if a rotation
- * commits meanwhile. That snapshot can predate a destruction (in a
- * REPEATABLE READ transaction, by a long time), so LoadKey() checks the
- * row again with FreshSnapshot().
+ * Return the snapshot that selects the current version of a key. It is a
+ * fresh one, except in a parallel query. There every process takes the
+ * query's active snapshot, so that all of them select the same version even
+ * if a rotation commits meanwhile. That snapshot can predate a destruction
+ * (in a REPEATABLE READ transaction, by a long time), so LoadKey() checks
+ * the row again with FreshSnapshot().
  */
 static Snapshot
 VersionSnapshot(Relation rel)
@@ -916,8 +916,8 @@ FindKeyRow(Relation rel, const char *name, int32 version, Snapshot snapshot,
 }
 
 /*
- * Return the current (highest) version of key name as VersionSnapshot()
- * sees it, or 0 if the key has no version.
+ * Return the current (highest) version of key name that is visible to
+ * VersionSnapshot(), or 0 if the key has no version.
  */
 static int32
 CurrentKeyVersion(const char *name)

@@ -12,10 +12,10 @@
  * The mechanism chosen: frozen heap tuples written outside any transaction
  *	  The ledger is the heap table ciam_privacy.ledger, without indexes.
  *	  AppendLedgerRow() forms a tuple whose xmin is FrozenTransactionId with
- *	  the HEAP_XMIN_FROZEN bits set, so every snapshot sees it and no
- *	  transaction, committed or aborted, owns it. The tuple goes on the last
- *	  page of the table under an exclusive buffer lock; when that page is
- *	  full, a new page is added under the relation extension lock. The page
+ *	  the HEAP_XMIN_FROZEN bits set, so it is visible to every snapshot and
+ *	  no transaction, committed or aborted, owns it. The tuple goes on the
+ *	  last page of the table under an exclusive buffer lock. When that page
+ *	  is full, a new page is added under the relation extension lock. The page
  *	  change is WAL-logged as a generic WAL record (access/generic_xlog.h),
  *	  which replays byte for byte on a replica and in crash recovery, and
  *	  the WAL is flushed up to that record before the function returns. The
@@ -39,7 +39,7 @@
  *	  and crash recovery, all of which WAL provides. The heap's own
  *	  XLOG_HEAP_INSERT record would do as well, but its redo sets the
  *	  tuple's xmin from the record's transaction id, which is invalid here,
- *	  so the replayed page would differ from the primary's; the generic
+ *	  so the replayed page would differ from the primary's. The generic
  *	  record copies the bytes and needs no transaction at all.
  *
  * Columns are in LedgerColumn order below; sql/install/50_ledger.sql must

@@ -238,7 +238,7 @@ AddCountNoise(int64 count, int64 epsilon_nanos)
  *	  exact rational value a / b of the double sigma * sigma, and the
  *	  acceptance test is done on GMP integers, so no rounding enters the law.
  *
- * NOTE: GMP allocates with malloc(); this file zeroes the limbs of each
+ * NOTE: GMP allocates with malloc(). This file zeroes the limbs of each
  * number before clearing it, but GMP may free an older, smaller buffer of a
  * number on reallocation without zeroing it.
  */
@@ -467,8 +467,9 @@ NormalCdf(double x)
 }
 
 /*
- * delta of the Gaussian mechanism with standard deviation sigma at
- * sensitivity s and the given epsilon (Balle and Wang 2018, Theorem 8):
+ * Compute the delta of the Gaussian mechanism with standard deviation sigma
+ * at sensitivity s and the given epsilon (Balle and Wang 2018, Theorem 8).
+ * The formula is
  * Phi(s / (2 sigma) - epsilon sigma / s) - e^epsilon Phi(-s / (2 sigma) - epsilon sigma / s).
  */
 static double
@@ -485,9 +486,9 @@ GaussianDelta(double epsilon, double sigma, double sensitivity)
  * at L2 sensitivity s: the calibration of the analytic Gaussian mechanism
  * (Balle and Wang, "Improving the Gaussian mechanism for differential
  * privacy", ICML 2018). Their delta is exact and decreases with sigma, so
- * bisection on sigma finds it; the upper end of the last bracket is
- * returned, which meets the target. Unlike the classic
- * sigma = s sqrt(2 ln(1.25 / delta)) / epsilon, it holds for every epsilon.
+ * bisection on sigma finds it. The upper end of the last bracket is
+ * returned because it always meets the target. Unlike the classic
+ * sigma = s sqrt(2 ln(1.25 / delta)) / epsilon, it is valid for every epsilon.
  */
 double
 AnalyticGaussianSigma(double epsilon, double delta, double sensitivity)

@@ -10,7 +10,7 @@
  *	  their plaintexts. So:
  *	  - no function other than paillier_decrypt() reads a plaintext, and it
  *	    checks the caller's right to the key before it looks at the
- *	    ciphertext; every other error depends only on public data (lengths,
+ *	    ciphertext. Every other error depends only on public data (lengths,
  *	    fingerprints, scales, recorded bounds, the ciphertext value itself);
  *	  - every ciphertext is checked where it enters: text and binary input,
  *	    import from a decimal. Checks: a registered key, 0 < c < n^2,

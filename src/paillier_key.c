@@ -41,20 +41,21 @@
  *	  draws once per key x in Z_n*, sets h = -x^2 mod n and hs = h^n mod n^2,
  *	  and then uses hs^a for a random a of ceil(k/2) bits, k the bits of n.
  *	  hs^a = (h^a)^n is an n-th power like r^n. The assumption is that h^a
- *	  for such a short a cannot be told apart from a uniform element of the
- *	  group h generates; for an admissible n (p = q = 3 mod 4 and
+ *	  for such a short a is indistinguishable from a uniform element of the
+ *	  group that h generates. For an admissible n (p = q = 3 mod 4 and
  *	  gcd(p - 1, q - 1) = 2, which generated keys satisfy) that group is the
  *	  whole subgroup of Jacobi symbol 1. NOTE: imported keys cannot be
- *	  checked for admissibility without their factors; for them h may
- *	  generate a smaller subgroup, which this argument does not cover. Since hs is fixed,
- *	  hs^a comes from a table of hs^(j * 32^i) with one multiplication per
- *	  5 bits of a: 205 multiplications modulo n^2 for a 2048-bit key.
- *	  Entries are selected with mpn_sec_tabselect, which reads the whole
- *	  window, so the memory access pattern does not depend on a; the
- *	  operands have a fixed number of limbs.
+ *	  checked for admissibility without their factors. For them h may
+ *	  generate a smaller subgroup, which this argument does not cover.
+ *	  Since hs is fixed, hs^a comes from a table of hs^(j * 32^i) with one
+ *	  multiplication per 5 bits of a: 205 multiplications modulo n^2 for a
+ *	  2048-bit key. Entries are selected with mpn_sec_tabselect, which reads
+ *	  the whole window, so the memory access pattern does not depend on a.
+ *	  The operands have a fixed number of limbs.
  *	  NOTE: GMP documents mpn_mul_n and mpn_tdiv_qr as fast, not as free of
- *	  data-dependent timing; mpn_sec_mul and mpn_sec_div_r are, but take
- *	  twice as long, which would miss the encryption rate target.
+ *	  data-dependent timing. mpn_sec_mul and mpn_sec_div_r are documented as
+ *	  free of it, but take twice as long, which would miss the encryption
+ *	  rate target.
  */
 #include "postgres.h"
 

@@ -51,7 +51,7 @@
  *
  * What combining cannot check
  *	  A share does not record the threshold, so combining fewer shares than
- *	  the threshold returns a wrong value without any error; only fewer
+ *	  the threshold returns a wrong value without any error. Only fewer
  *	  than two shares are rejected. Shares of two different secrets of the
  *	  same length combine into a wrong value, too. Callers who need to know
  *	  keep a fingerprint of the secret, such as its SHA-256, and compare.

@@ -22,12 +22,12 @@
  * How the spending is kept
  *	  In the file ciam_privacy_standby_spent in the standby's data
  *	  directory: one fixed-size record per charge (role, epsilon in nano
- *	  units, CRC-32C). A charge opens the file, takes flock(LOCK_EX), which
- *	  serializes the read-check-append of all backends, sums the role's
- *	  records, and if the charge fits, appends a record and fsyncs the file
- *	  before returning, so the charge is on disk before any row is read. A
- *	  record cut short by a crash was never acknowledged, so it is
- *	  truncated away under the lock; a record with a wrong CRC stops all DP
+ *	  units, CRC-32C). A charge opens the file and takes flock(LOCK_EX),
+ *	  which serializes the read-check-append of all backends. It then sums
+ *	  the role's records. If the charge fits, it appends a record and fsyncs
+ *	  the file before returning, so the charge is on disk before any row is
+ *	  read. A record cut short by a crash was never acknowledged, so it is
+ *	  truncated away under the lock. A record with a wrong CRC stops all DP
  *	  queries with an error instead of being guessed at.
  *
  *	  WAL cannot be used: a standby writes none. Shared memory alone would

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Pseudonymization keys over their life, attacked from outside SQL:
 #   - pseudonyms are stable across sessions and a server restart;
-#   - a pg_dump contains no key material: not the bytes of an imported key or
-#     of the root key (in hexadecimal, either case, or raw), and no 32-byte
-#     window of the dump, raw or hex-decoded, is the generated key (each
-#     window is tried as an HMAC key against a known pseudonym);
+#   - a pg_dump contains no key material. It lacks the bytes of an imported
+#     key and of the root key (in hexadecimal, either case, or raw), and no
+#     32-byte window of the dump, raw or hex-decoded, is the generated key.
+#     Each window is tried as an HMAC key against a known pseudonym;
 #   - the dump restores into a database that computes the same pseudonyms;
 #   - a destroyed version is gone from other backends once their
 #     transaction ends, and after VACUUM FULL from the table file and

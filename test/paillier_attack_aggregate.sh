@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# The Paillier sum aggregate under errors and cancels, over 1M rows: a row
-# of another key at the very end, serial and in a parallel plan; statement
-# timeouts and pg_cancel_backend() in the middle of the sum, in a
-# savepoint too. Afterwards the same session must still sum and decrypt
-# correctly (GMP's allocator restored, no state left over), and its memory
-# must not grow with each cancel.
+# The Paillier sum aggregate under errors and cancels, over 1M rows. The
+# errors are a row of another key at the very end, in a serial and in a
+# parallel plan, and statement timeouts and pg_cancel_backend() in the
+# middle of the sum, in a savepoint too. Afterwards the same session must
+# still sum and decrypt correctly (GMP's allocator restored, no state left
+# over), and its memory must not grow with each cancel.
 # Runs against the cluster of scripts/test.sh (PGHOST, PGPORT, PGDATABASE).
 set -euo pipefail
 

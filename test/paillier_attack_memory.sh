@@ -4,16 +4,18 @@
 # by paillier-bigint (random g, primes of unequal length) and imported from
 # a file, a session encrypts and decrypts, then waits idle while gcore (from
 # gdb) dumps its process. The dump is searched for the values that the
-# private key and the decryption derive from p and q, none of which is
-# stored in a table: p^2, q^2, h_p, h_q, p^-1 mod q, g^(p-1) mod p^2 and
-# c^(p-1) mod p^2 (each minus 1 shares the factor p with n), and the same
-# for q, each in GMP's limb order (little-endian) and in big-endian order.
-# p and q must not appear in limb order either, nor shifted left by 1 to 63
-# bits, as GMP's division normalizes a divisor: their big-endian copies in
-# shared buffers are table data (see docs/paillier.md). The first session
-# also fails to load a private key stored broken (q = p), whose values must
-# be wiped too. Controls: n, which the key cache keeps in limb order, and
-# the ciphertext must be found, or the search proves nothing.
+# private key and the decryption derive from p and q. None of them is
+# stored in a table. They are p^2, q^2, h_p, h_q, p^-1 mod q,
+# g^(p-1) mod p^2 and c^(p-1) mod p^2 (each minus 1 shares the factor p
+# with n), and the same for q. Each is searched in GMP's limb order
+# (little-endian) and, except p^-1 mod q, in big-endian order. p and q must
+# not appear in limb order either, nor shifted left by 1 to 63 bits,
+# because GMP's division normalizes a divisor. Their big-endian copies in
+# shared buffers are table data (see docs/paillier.md), so that order is not
+# searched. The first session also fails to load a private key stored
+# broken (q = p), whose values must be wiped too. Controls: n, which the
+# key cache keeps in limb order, and the ciphertext must be found, or the
+# search proves nothing.
 # Runs against the cluster of scripts/test.sh (PGHOST, PGPORT, PGDATABASE).
 set -euo pipefail
 

@@ -15,8 +15,8 @@ chmod 700 "$work"
 chown postgres "$work"
 
 failures=0
-# Run SQL from standard input, with psql variables set by the arguments;
-# print the error and its detail on one line, or "ok" if there was none.
+# Run SQL from standard input, with psql variables set by the arguments.
+# Print the error and its detail on one line, or "ok" if there was none.
 attempt() {
     local output
     if output=$(psql -X -q -A -t -v ON_ERROR_STOP=1 "$@" 2>&1 >/dev/null); then

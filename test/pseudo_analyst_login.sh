@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # An analyst (a login role with a privacy budget) attacks the keys from
-# their own session: directly, through a SECURITY DEFINER function of a
-# role that has a grant or of a superuser, through the internal wrapping functions, the key
-# tables and the root key settings. Every attempt must fail without
-# revealing key material. Runs on the test cluster.
+# their own session. The attacks go directly, through a SECURITY DEFINER
+# function of a role that has a grant or of a superuser, and through the
+# internal wrapping functions, the key tables and the root key settings.
+# Every attempt must fail without revealing key material. Runs on the test
+# cluster.
 set -euo pipefail
 
 : "${PGDATABASE:?run from scripts/test.sh, which sets PGDATABASE}"

@@ -34,10 +34,10 @@ grep -q '^COPY custody_share FROM STDIN;$' <<<"$restore_sql" ||
 
 # Run the restore block with these share lines pasted into its COPY and the
 # key file path replaced, with every statement sent to the server log.
-# Options: "bare" drops the block's SET log_... lines (the control run that
-# shows the log would catch a share); "copy-fails" makes the COPY fail and
-# keeps going after errors, as an interactive psql does, so that the pasted
-# lines arrive at the SQL prompt.
+# Options: "bare" drops the block's SET log_... lines, for the control run
+# that shows the log would catch a share. "copy-fails" makes the COPY fail
+# and keeps going after errors, as an interactive psql does, so that the
+# pasted lines arrive at the SQL prompt.
 restore() {
     local lines=$1 key_file=$2 mode=${3-}
     local sql=$restore_sql on_error_stop=1

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Attack on the secure sum across parties: a curious party uses the
 # postgres_fdw connection that the recipe gives it for reading another
-# party's summed shares to read that party's inbox as well. The inbox holds
+# party's summed shares to read that party's inbox as well. The inbox contains
 # one share of every other party's figures, and the attacker's own inbox
 # contains another share of the same figures, so with threshold 2 the two
 # rebuild a third party's count. The recipe must give peers a role that can

@@ -2,7 +2,7 @@
 # A secure sum across three PostgreSQL clusters. Each party has its own
 # customers, splits its local count and sum into integer shares with
 # threshold 2, keeps one and sends one to each other party (binary COPY
-# piped between the clusters). Each party adds up the shares it holds with
+# piped between the clusters). Each party adds up the shares it has with
 # shamir_sum, and every pair of parties rebuilds the totals, reading the
 # other's summed shares through postgres_fdw. The test then checks that the
 # totals are exact, that one party alone cannot rebuild them, and that no

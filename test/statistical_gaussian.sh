@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Statistical test of the discrete Gaussian mechanism: dp_count(value,
-# epsilon, delta) on two neighbouring inputs, 100 rows and 101 rows, at epsilon 1 and delta 1e-7.
-# Checks (helpers in test/lib/statistical.bash):
+# epsilon, delta) on two neighbouring inputs, 100 rows and 101 rows, at
+# epsilon 1 and delta 1e-7. Checks (helpers in test/lib/statistical.bash):
 #   1. chi-square fit of each sample (significance 1e-4) to the discrete
-#      Gaussian law with the sigma of the analytic Gaussian mechanism,
-#      computed here independently of the C code (bisection on the delta of
-#      Balle and Wang 2018, normal distribution from Abramowitz and Stegun
-#      26.2.17, error below 1e-7);
+#      Gaussian law with the sigma of the analytic Gaussian mechanism. This
+#      script computes that sigma independently of the C code, by bisection
+#      on the delta of Balle and Wang 2018, with the normal distribution
+#      from Abramowitz and Stegun 26.2.17 (error below 1e-7);
 #   2. the means differ by 1 (4.5 standard errors);
 #   3. (epsilon, delta)-DP on every half-line of outputs, both directions
 #      (5 standard errors on each of at most 800 comparisons).

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Statistical test of the exponential mechanism of dp_median. Input a: the
 # values 1 to 20 within bounds [0, 32], one value per bucket of width
-# 32 / 2048; input b: the same plus one value at the upper bound. The law
-# of the output is computed here from the data: bucket i is returned with
-# probability proportional to exp(-epsilon d_i / 2), where d_i is the
-# distance in ranks from the target rank (n / 2) to the ranks the bucket's
-# values occupy. Checks (helpers in test/lib/statistical.bash):
+# 32 / 2048; input b: the same plus one value at the upper bound. This
+# script computes the law of the output from the data. Bucket i is returned
+# with probability proportional to exp(-epsilon d_i / 2). d_i is the
+# distance in ranks from the target rank (n / 2) to the ranks that the
+# bucket's values occupy. Checks (helpers in test/lib/statistical.bash):
 #   1. chi-square fit of each sample to its law (significance 1e-4);
 #   2. epsilon-DP on every half-line of outputs, both directions.
 # A correct mechanism fails a run with probability below 5e-4.

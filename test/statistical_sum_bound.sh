@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Statistical test of dp_sum (discrete Laplace on the grid of the bounds)
-# on neighbouring inputs that differ by one row at a bound: a has 100 rows
-# of value 0.5, b one more row of value 2.0, the upper bound of [0, 2].
+# on neighbouring inputs that differ by one row at a bound. Input a has
+# 100 rows of value 0.5, and b has one more row of value 2.0, the upper
+# bound of [0, 2].
 # The grid step is 2^-29, the sensitivity 2 and the noise discrete Laplace
 # of scale 2 / epsilon = 2 in values, so sum - true is, to 2^-29, a
 # Laplace variable of scale 2. Checks (helpers in test/lib/statistical.bash):

@@ -5,7 +5,7 @@
 -- One row per role. Epsilon and rho are stored in units of 1e-9, delta in
 -- units of 1e-18, so that charges add up exactly. epsilon_spent_nanos and
 -- delta_spent_attos sum the pure and approximate charges, rho_spent_nanos
--- the zCDP charges; src/budget.c and docs/dp.md say how they compose.
+-- the zCDP charges. src/budget.c and docs/dp.md describe how they compose.
 -- Rows are changed only by the extension's C code, in place, so every
 -- column is a fixed-width NOT NULL bigint.
 CREATE TABLE @extschema@.budget (

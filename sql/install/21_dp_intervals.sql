@@ -2,7 +2,7 @@
 -- Confidence intervals of DP releases, from public parameters only
 --
 -- Pass the released value and the parameters of the call that released
--- it; the interval holds the true value with probability at least
+-- it. The interval contains the true value with probability at least
 -- 1 - alpha. delta NULL means the Laplace form. They read no data and cost
 -- no budget.
 ------------------------------------------------------------------------

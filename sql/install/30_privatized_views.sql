@@ -68,9 +68,9 @@ BEGIN
         BEGIN
             PERFORM @extschema@.check_published_view(published.view, published.analyst);
         EXCEPTION WHEN OTHERS THEN
-            -- The failing check may come from an earlier change that no
-            -- event trigger sees (CREATE DATABASE, GRANT of a role): its
-            -- own hint says how to repair that.
+            -- The failing check may come from an earlier change that fires
+            -- no event trigger (CREATE DATABASE, GRANT of a role). Its own
+            -- hint explains how to repair that.
             GET STACKED DIAGNOSTICS check_hint = PG_EXCEPTION_HINT;
             RAISE EXCEPTION '% rejected: view % is published to role % and would no longer pass its checks',
                 tg_tag, published.view, published.analyst
