@@ -163,6 +163,34 @@ dp_count_units_interval(PG_FUNCTION_ARGS)
 	return ReturnInterval(fcinfo, Max(estimate - t, 0), estimate + t);
 }
 
+/*
+ * Read the parameters of an interval of a bounded aggregate: lower and
+ * upper at arguments 1 and 2, epsilon, alpha and delta at the positions
+ * given, and max_rows and max_groups after delta. Then set its grid.
+ */
+static void
+BoundedIntervalParams(FunctionCallInfo fcinfo, DpParams *params, DpGrid *grid,
+					  DpAggregateKind kind, DpFamily family,
+					  int epsilon_arg, int alpha_arg, int delta_arg, double *alpha)
+{
+	IntervalParams(fcinfo, params, epsilon_arg, alpha_arg, delta_arg, alpha);
+	IntervalBounds(fcinfo, params, 1);
+	params->kind = kind;
+	params->max_rows = BoundArg(fcinfo, delta_arg + 1, "max_rows", CIAM_MAX_ROWS_LIMIT);
+	params->max_groups = BoundArg(fcinfo, delta_arg + 2, "max_groups", CIAM_MAX_GROUPS_LIMIT);
+	DpSetGrid(grid, family, params->lower, params->upper);
+}
+
+/* Return the (1 - alpha) half-width of the noise on one part of a release */
+static double
+PartHalfWidth(const DpParams *params, const DpGrid *grid, int part, int parts,
+			  double alpha)
+{
+	return DpNoiseHalfWidth(params,
+							DpGridSensitivity(grid, params->kind, part, params->max_rows),
+							parts, alpha);
+}
+
 PG_FUNCTION_INFO_V1(dp_sum_interval);
 
 /* dp_sum_interval(estimate, lower, upper, epsilon, alpha, delta, max_rows, max_groups) */
@@ -175,14 +203,8 @@ dp_sum_interval(PG_FUNCTION_ARGS)
 	double		alpha;
 	double		t;
 
-	IntervalParams(fcinfo, &params, 3, 4, 5, &alpha);
-	IntervalBounds(fcinfo, &params, 1);
-	params.kind = DP_AGG_SUM;
-	params.max_rows = BoundArg(fcinfo, 6, "max_rows", CIAM_MAX_ROWS_LIMIT);
-	params.max_groups = BoundArg(fcinfo, 7, "max_groups", CIAM_MAX_GROUPS_LIMIT);
-	DpSetGrid(&grid, DP_FAMILY_SUM, params.lower, params.upper);
-	t = DpNoiseHalfWidth(&params, DpGridSensitivity(&grid, DP_AGG_SUM, 0, params.max_rows),
-						 1, alpha) / grid.scale;
+	BoundedIntervalParams(fcinfo, &params, &grid, DP_AGG_SUM, DP_FAMILY_SUM, 3, 4, 5, &alpha);
+	t = PartHalfWidth(&params, &grid, 0, 1, alpha) / grid.scale;
 	return ReturnInterval(fcinfo, estimate - t, estimate + t);
 }
 
@@ -212,16 +234,9 @@ dp_avg_interval(PG_FUNCTION_ARGS)
 	double		sum_error;
 	double		t;
 
-	IntervalParams(fcinfo, &params, 3, 4, 6, &alpha);
-	IntervalBounds(fcinfo, &params, 1);
-	params.kind = DP_AGG_AVG;
-	params.max_rows = BoundArg(fcinfo, 7, "max_rows", CIAM_MAX_ROWS_LIMIT);
-	params.max_groups = BoundArg(fcinfo, 8, "max_groups", CIAM_MAX_GROUPS_LIMIT);
-	DpSetGrid(&grid, DP_FAMILY_MEAN, params.lower, params.upper);
-	count_error = DpNoiseHalfWidth(&params, DpGridSensitivity(&grid, DP_AGG_AVG, 0, params.max_rows),
-								   2, alpha / 2);
-	sum_error = DpNoiseHalfWidth(&params, DpGridSensitivity(&grid, DP_AGG_AVG, 1, params.max_rows),
-								 2, alpha / 2);
+	BoundedIntervalParams(fcinfo, &params, &grid, DP_AGG_AVG, DP_FAMILY_MEAN, 3, 4, 6, &alpha);
+	count_error = PartHalfWidth(&params, &grid, 0, 2, alpha / 2);
+	sum_error = PartHalfWidth(&params, &grid, 1, 2, alpha / 2);
 	if (!(count_lower - count_error >= 1))
 		return ReturnInterval(fcinfo, params.lower, params.upper);
 	t = (sum_error + (double) grid.range * count_error) / (count_lower - count_error) /
@@ -261,18 +276,11 @@ VarianceInterval(FunctionCallInfo fcinfo, bool square_root)
 	double		low;
 	double		high;
 
-	IntervalParams(fcinfo, &params, 3, 4, 6, &alpha);
-	IntervalBounds(fcinfo, &params, 1);
-	params.kind = DP_AGG_VARIANCE;
-	params.max_rows = BoundArg(fcinfo, 7, "max_rows", CIAM_MAX_ROWS_LIMIT);
-	params.max_groups = BoundArg(fcinfo, 8, "max_groups", CIAM_MAX_GROUPS_LIMIT);
-	DpSetGrid(&grid, DP_FAMILY_VARIANCE, params.lower, params.upper);
-	count_error = DpNoiseHalfWidth(&params, DpGridSensitivity(&grid, DP_AGG_VARIANCE, 0, params.max_rows),
-								   3, alpha / 3);
-	sum_error = DpNoiseHalfWidth(&params, DpGridSensitivity(&grid, DP_AGG_VARIANCE, 1, params.max_rows),
-								 3, alpha / 3);
-	squares_error = DpNoiseHalfWidth(&params, DpGridSensitivity(&grid, DP_AGG_VARIANCE, 2, params.max_rows),
-									 3, alpha / 3);
+	BoundedIntervalParams(fcinfo, &params, &grid, DP_AGG_VARIANCE, DP_FAMILY_VARIANCE,
+						  3, 4, 6, &alpha);
+	count_error = PartHalfWidth(&params, &grid, 0, 3, alpha / 3);
+	sum_error = PartHalfWidth(&params, &grid, 1, 3, alpha / 3);
+	squares_error = PartHalfWidth(&params, &grid, 2, 3, alpha / 3);
 	limit = (params.upper - params.lower) * (params.upper - params.lower) / 4.0;
 	if (!(count_lower - count_error >= 1))
 		return ReturnInterval(fcinfo, 0, square_root ? sqrt(limit) : limit);

@@ -9,23 +9,11 @@
 # them); the standby listens on the primary's port + 12, on a Unix socket.
 set -euo pipefail
 
-: "${CIAM_PGDATA:?set CIAM_PGDATA to the data directory of the test cluster}"
-pgbin=${CIAM_PGBIN:-/usr/lib/postgresql/15/bin}
 role=regress_attack_standby
 standby_port=$((PGPORT + 12))
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-dir=$root/tmp/standby-$standby_port
-db=${PGDATABASE:-postgres}
-status=0
+# shellcheck source=test/lib/standby.bash
+source "$(dirname "${BASH_SOURCE[0]}")/lib/standby.bash"
 
-as_postgres() { (cd / && runuser -u postgres -- "$@"); }
-primary() { psql -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
-standby() { psql -X -q -A -t -h "$dir/socket" -p "$standby_port" "$@"; }
-stop_standby() {
-    if [ -f "$dir/data/postmaster.pid" ]; then
-        as_postgres "$pgbin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null || true
-    fi
-}
 cleanup() {
     stop_standby
     primary -c "DELETE FROM ciam_privacy.budget WHERE role::text LIKE '${role}%'" \
@@ -35,35 +23,6 @@ cleanup() {
     rm -rf "$dir"
 }
 trap cleanup EXIT
-check() {
-    local what=$1 got=$2 expected=$3
-    if [ "$got" = "$expected" ]; then
-        echo "ok: $what"
-    else
-        echo "FAIL: $what: got '$got', expected '$expected'"
-        status=1
-    fi
-}
-# Run a DP query of the given epsilon on the standby as a role and print
-# "released" or the first line of the error.
-standby_query() {
-    standby -U "$2" -d "$db" \
-        -c "SELECT 'released' FROM attack_standby_data HAVING ciam_privacy.dp_count($1) > -1" 2>&1 |
-        sed -n '1{s/^psql:[^E]*ERROR: */ERROR: /;p}'
-}
-wait_replay() {
-    local target
-    target=$(primary -c "SELECT pg_current_wal_lsn()")
-    for ((i = 0; i < 100; i++)); do
-        if [ "$(standby -d postgres -c "SELECT pg_last_wal_replay_lsn() >= '$target'")" = t ]; then
-            return 0
-        fi
-        sleep 0.1
-    done
-    echo "FAIL: the standby did not replay up to $target"
-    exit 1
-}
-
 primary <<SQL
 SET client_min_messages = warning;
 DROP TABLE IF EXISTS attack_standby_data;
@@ -80,24 +39,10 @@ SELECT ciam_privacy.set_budget('${role}_zero', 0) \g /dev/null
 SELECT ciam_privacy.set_budget('${role}_small', 0.3) \g /dev/null
 SQL
 
-rm -rf "$dir"
-mkdir -p "$dir/socket"
-chown -R postgres:postgres "$dir"
-chmod 700 "$dir/socket"
-as_postgres "$pgbin/pg_basebackup" -h "$PGHOST" -p "$PGPORT" -U postgres \
-    -D "$dir/data" -R -X stream --checkpoint=fast
-cat >>"$dir/data/postgresql.conf" <<CONF
-port = $standby_port
-unix_socket_directories = '$dir/socket'
-hot_standby = on
-ciam_privacy.standby_epsilon_limit = 1
-CONF
-as_postgres "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null
-check "server is a standby" "$(standby -d postgres -c 'SELECT pg_is_in_recovery()')" t
-wait_replay
+start_standby <<<"ciam_privacy.standby_epsilon_limit = 1"
 
 check "analyst spends on the standby before revocation" \
-    "$(standby_query 0.1 ${role}_revoked)" released
+    "$(standby_dp_query 0.1 ${role}_revoked attack_standby_data)" released
 
 # The analyst logs in to the standby, then the owner revokes them on the
 # primary (limits 0, NOLOGIN). NOLOGIN refuses new logins only, so the
@@ -117,11 +62,11 @@ check "revoked analyst's open session on the standby" \
     "ERROR:  standby privacy budget exceeded for role \"${role}_revoked\""
 rm -f "$root/tmp/attack_standby_session.out"
 
-check "role with a limit of 0 on the primary" "$(standby_query 0.1 ${role}_zero)" \
+check "role with a limit of 0 on the primary" "$(standby_dp_query 0.1 ${role}_zero attack_standby_data)" \
     "ERROR:  standby privacy budget exceeded for role \"${role}_zero\""
 check "role with a primary limit below the standby's: first charge" \
-    "$(standby_query 0.2 ${role}_small)" released
+    "$(standby_dp_query 0.2 ${role}_small attack_standby_data)" released
 check "role with a primary limit below the standby's: over 0.3" \
-    "$(standby_query 0.2 ${role}_small)" \
+    "$(standby_dp_query 0.2 ${role}_small attack_standby_data)" \
     "ERROR:  standby privacy budget exceeded for role \"${role}_small\""
 exit $status

@@ -8,23 +8,11 @@
 # them); the standby listens on the primary's port + 2, on a Unix socket.
 set -euo pipefail
 
-: "${CIAM_PGDATA:?set CIAM_PGDATA to the data directory of the test cluster}"
-pgbin=${CIAM_PGBIN:-/usr/lib/postgresql/15/bin}
 role=regress_standby_analyst
 standby_port=$((PGPORT + 2))
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-dir=$root/tmp/standby-$standby_port
-db=${PGDATABASE:-postgres}
-status=0
+# shellcheck source=test/lib/standby.bash
+source "$(dirname "${BASH_SOURCE[0]}")/lib/standby.bash"
 
-as_postgres() { (cd / && runuser -u postgres -- "$@"); }
-primary() { psql -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
-standby() { psql -X -q -A -t -h "$dir/socket" -p "$standby_port" "$@"; }
-stop_standby() {
-    if [ -f "$dir/data/postmaster.pid" ]; then
-        as_postgres "$pgbin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null || true
-    fi
-}
 cleanup() {
     stop_standby
     primary -c "DELETE FROM ciam_privacy.budget WHERE role = '$role'::regrole" \
@@ -33,35 +21,6 @@ cleanup() {
     rm -rf "$dir"
 }
 trap cleanup EXIT
-check() {
-    local what=$1 got=$2 expected=$3
-    if [ "$got" = "$expected" ]; then
-        echo "ok: $what"
-    else
-        echo "FAIL: $what: got '$got', expected '$expected'"
-        status=1
-    fi
-}
-# Run a DP query of the given epsilon on the standby as the analyst and
-# print "released" or the first line of the error.
-standby_query() {
-    standby -U "${2:-$role}" -d "$db" \
-        -c "SELECT 'released' FROM standby_data HAVING ciam_privacy.dp_count($1) > -1" 2>&1 |
-        sed -n '1{s/^psql:[^E]*ERROR: */ERROR: /;p}'
-}
-wait_replay() {
-    local target
-    target=$(primary -c "SELECT pg_current_wal_lsn()")
-    for ((i = 0; i < 100; i++)); do
-        if [ "$(standby -d postgres -c "SELECT pg_last_wal_replay_lsn() >= '$target'")" = t ]; then
-            return 0
-        fi
-        sleep 0.1
-    done
-    echo "FAIL: the standby did not replay up to $target"
-    exit 1
-}
-
 primary <<SQL
 SET client_min_messages = warning;
 DROP TABLE IF EXISTS standby_data;
@@ -74,23 +33,10 @@ GRANT SELECT ON standby_data TO $role, ${role}_none;
 SELECT ciam_privacy.set_budget('$role', 1) \g /dev/null
 SQL
 
-rm -rf "$dir"
-mkdir -p "$dir/socket"
-chown -R postgres:postgres "$dir"
-chmod 700 "$dir/socket"
-as_postgres "$pgbin/pg_basebackup" -h "$PGHOST" -p "$PGPORT" -U postgres \
-    -D "$dir/data" -R -X stream --checkpoint=fast
-cat >>"$dir/data/postgresql.conf" <<CONF
-port = $standby_port
-unix_socket_directories = '$dir/socket'
-hot_standby = on
-CONF
-as_postgres "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null
-check "server is a standby" "$(standby -d postgres -c 'SELECT pg_is_in_recovery()')" t
-wait_replay
+start_standby </dev/null
 
 # Without the setting: a clear error, and queries without DP still run
-check "DP query rejected by default" "$(standby_query 0.1)" \
+check "DP query rejected by default" "$(standby_dp_query 0.1 $role standby_data)" \
     "ERROR:  cannot charge a privacy budget on a hot standby"
 check "plain query runs" "$(standby -U $role -d "$db" -c 'SELECT count(*) FROM standby_data')" 100
 
@@ -102,14 +48,14 @@ for ((i = 0; i < 100; i++)); do
     [ "$(standby -d postgres -c 'SHOW ciam_privacy.standby_epsilon_limit')" = 0.5 ] && break
     sleep 0.1
 done
-check "first charge" "$(standby_query 0.2)" released
-check "second charge" "$(standby_query 0.2)" released
-check "third charge over the limit" "$(standby_query 0.2)" \
+check "first charge" "$(standby_dp_query 0.2 $role standby_data)" released
+check "second charge" "$(standby_dp_query 0.2 $role standby_data)" released
+check "third charge over the limit" "$(standby_dp_query 0.2 $role standby_data)" \
     "ERROR:  standby privacy budget exceeded for role \"$role\""
 check "analyst cannot change the setting" \
     "$(standby -U $role -d "$db" -c 'SET ciam_privacy.standby_epsilon_limit = 100' 2>&1 | sed -n 1p)" \
     "ERROR:  parameter \"ciam_privacy.standby_epsilon_limit\" cannot be changed now"
-check "role without a budget on the primary" "$(standby_query 0.1 ${role}_none)" \
+check "role without a budget on the primary" "$(standby_dp_query 0.1 ${role}_none standby_data)" \
     "ERROR:  role \"${role}_none\" has no privacy budget"
 check "spending on the standby" \
     "$(standby -d "$db" -c "SELECT role || '=' || epsilon_spent FROM ciam_privacy.standby_spending()")" \
@@ -120,10 +66,10 @@ stop_standby
 printf 'torn!' >>"$dir/data/ciam_privacy_standby_spent"
 chown postgres:postgres "$dir/data/ciam_privacy_standby_spent"
 as_postgres "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null
-check "over the limit after restart" "$(standby_query 0.2)" \
+check "over the limit after restart" "$(standby_dp_query 0.2 $role standby_data)" \
     "ERROR:  standby privacy budget exceeded for role \"$role\""
-check "the rest of the limit" "$(standby_query 0.1)" released
-check "limit spent" "$(standby_query 0.000001)" \
+check "the rest of the limit" "$(standby_dp_query 0.1 $role standby_data)" released
+check "limit spent" "$(standby_dp_query 0.000001 $role standby_data)" \
     "ERROR:  standby privacy budget exceeded for role \"$role\""
 check "torn record cut" "$(grep -c 'cutting a torn record' "$dir/server.log")" 1
 
