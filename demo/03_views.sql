@@ -9,9 +9,9 @@
 -- the top level of the view on the preserved side of the LEFT JOIN.
 --
 -- Privacy unit: one person. Customer views use the per-unit forms on
--- customer_id, web views on visitor: each aggregate takes the unit first
--- and bounds what one unit can contribute (max_rows rows per group,
--- max_groups groups), so the noise protects a visitor with all their
+-- customer_id, and web views on visitor. Each aggregate takes the unit
+-- first and bounds what one unit can contribute: max_rows rows per group
+-- and max_groups groups. So the noise protects a visitor with all their
 -- requests, not one request. Each query on a view is charged the sum of
 -- the epsilons written in it, once for all its groups.
 

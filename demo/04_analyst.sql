@@ -6,9 +6,9 @@
 -- psql variable analyst_password: set by scripts/demo.sh, random per run.
 
 CREATE ROLE analyst_alice LOGIN PASSWORD :'analyst_password';
--- CONNECT on this database was revoked from PUBLIC when it was created
--- (an analyst who could connect to another database could read that
--- database's statistics of this one); the analyst gets it by name.
+-- CONNECT on this database was revoked from PUBLIC when it was created,
+-- because an analyst who can connect to another database can read there
+-- the statistics of this one. The analyst is granted CONNECT by name.
 DO $$
 BEGIN
     EXECUTE format('GRANT CONNECT ON DATABASE %I TO analyst_alice', current_database());

@@ -52,8 +52,8 @@ make -C "$here" -s PG_CONFIG="$pgbin/pg_config" install >/dev/null
 echo "setup.sh: ciam_privacy built and installed into PostgreSQL 15"
 
 # ---- Node.js and the npm packages of the interoperability tests
-# interop/shamir holds shamir-secret-sharing (test/shamir_npm_interop.sh,
-# bench/shamir_vs_npm.sh); interop/paillier holds paillier-bigint
+# interop/shamir contains shamir-secret-sharing (test/shamir_npm_interop.sh,
+# bench/shamir_vs_npm.sh); interop/paillier contains paillier-bigint
 # (test/paillier_interop.sh, bench/paillier_vs_js.sh). Debian's nodejs and
 # npm are installed only when node is missing, so that a node installed
 # otherwise is left alone. npm ci runs again only when package-lock.json is
